@@ -1,0 +1,7 @@
+"""``python -m changsha_replay``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,147 @@
+"""Command line: ``changsha-replay [SCENARIO]``, ``validate FILE…``, ``info FILE``, ``build SRC OUT``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import APP_NAME, __version__
+from .model.scenario import Scenario
+from .model.times import format_time
+from .store import FORMAT_VERSION, ScenarioError, check, load, save
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("validate", "info", "build")
+
+
+def _error(message: str) -> None:
+    print(f"changsha-replay: {message}", file=sys.stderr)
+
+
+def cmd_validate(paths: Sequence[str]) -> int:
+    """Exit 0 when every file is a valid scenario; else print the problems, one per line."""
+    status = EXIT_OK
+    for name in paths:
+        try:
+            problems = check(name)
+        except ScenarioError as exc:
+            _error(str(exc))
+            status = EXIT_INVALID
+            continue
+        if problems:
+            status = EXIT_INVALID
+            for problem in problems:
+                print(f"{name}: {problem}")
+        else:
+            print(f"{name}: valid")
+    return status
+
+
+def summary(scenario: Scenario, path: str | Path) -> str:
+    """A short text description of a scenario."""
+    info, tz = scenario.info, scenario.info.time_zone
+    lines = [
+        f"{info.title_en} / {info.title_zh}".rstrip(" /"),
+        f"file: {path} (scenario format {FORMAT_VERSION})",
+        f"time: {format_time(info.start, tz)} – {format_time(info.end, tz)}",
+        f"sides: {len(scenario.sides)}  units: {len(scenario.units)}  keyframes: {len(scenario.tracks)}  "
+        f"events: {len(scenario.events)}  places: {len(scenario.places)}  features: {len(scenario.features)}  "
+        f"annotations: {len(scenario.annotations)}",
+        f"phases: {len(scenario.phases)}",
+    ]
+    for i, phase in enumerate(scenario.phases, 1):
+        lines.append(f"  {i}. {format_time(phase.start, tz)[:16].replace('T', ' ')}  {phase.title_en}")
+    return "\n".join(lines)
+
+
+def cmd_info(path: str) -> int:
+    try:
+        scenario = load(path)
+    except ScenarioError as exc:
+        _error(str(exc))
+        return EXIT_INVALID
+    print(summary(scenario, path))
+    return EXIT_OK
+
+
+def cmd_build(source: str, output: str) -> int:
+    """Build a scenario file from its source folder; exit 1 with the problems if it is invalid."""
+    from .authoring import SourceError, read_source
+    from .model.validation import validate
+
+    try:
+        scenario = read_source(source)
+    except SourceError as exc:
+        _error(str(exc))
+        return EXIT_INVALID
+    problems = validate(scenario)
+    for problem in problems:
+        print(f"{source}: {problem}")
+    if problems:
+        return EXIT_INVALID
+    try:
+        save(scenario, output)
+    except ScenarioError as exc:
+        _error(str(exc))
+        return EXIT_INVALID
+    print(f"{output}: {len(scenario.units)} units, {len(scenario.tracks)} keyframes, {len(scenario.events)} events")
+    return EXIT_OK
+
+
+def _tool_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="changsha-replay", description=f"{APP_NAME} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check scenario files; exit 0 when all are valid")
+    p.add_argument("files", nargs="+")
+    p = sub.add_parser("info", help="describe a scenario file")
+    p.add_argument("file")
+    p = sub.add_parser("build", help="build a scenario file from a source folder")
+    p.add_argument("source")
+    p.add_argument("output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in COMMANDS:
+        try:
+            ns = _tool_parser().parse_args(args)
+        except SystemExit as exc:
+            return EXIT_USAGE if exc.code else EXIT_OK
+        if ns.command == "validate":
+            return cmd_validate(ns.files)
+        if ns.command == "info":
+            return cmd_info(ns.file)
+        return cmd_build(ns.source, ns.output)
+    return run_app(args)
+
+
+def run_app(args: Sequence[str]) -> int:
+    """Open a scenario (the bundled one by default). Until the replay window exists: its summary."""
+    from .resources import default_scenario
+
+    parser = argparse.ArgumentParser(
+        prog="changsha-replay",
+        description=f"{APP_NAME} {__version__}",
+        epilog="Tools: changsha-replay validate FILE… | info FILE | build SRC OUT",
+    )
+    parser.add_argument("scenario", nargs="?", help="scenario file (default: the bundled Changsha 1941–42)")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    try:
+        ns = parser.parse_args(list(args))
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_OK
+    path = ns.scenario or str(default_scenario())
+    try:
+        scenario = load(path)
+    except ScenarioError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    print(summary(scenario, path))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""Checks of a scenario's content: each problem names the table, row and column at fault."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from . import vocab
+from .records import Citation
+from .scenario import Scenario
+from .times import format_time
+
+_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+_SIDC_RE = re.compile(r"^(\d{20}|[A-Za-z0-9*\-]{15})$")
+_GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+MAX_PROBLEMS_PER_CHECK = 20  # a broken column yields a few examples and a count, not a flood
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a scenario."""
+
+    table: str
+    row: str  # the row's id (or a description of it); "" for the table as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.table
+        if self.row:
+            where += f" {self.row}"
+        if self.column:
+            where += f" [{self.column}]"
+        return f"{where}: {self.message}"
+
+
+def validate(scenario: Scenario) -> list[Problem]:
+    """Every problem found in the scenario's content (empty when it is valid)."""
+    checks = (_info, _sides, _units, _phases, _tracks, _events, _places, _features, _annotations, _sources)
+    problems: list[Problem] = []
+    for check in checks:
+        problems.extend(_capped(check(scenario)))
+    return problems
+
+
+def _capped(found: Iterable[Problem]) -> Iterator[Problem]:
+    """At most MAX_PROBLEMS_PER_CHECK problems per (table, column), then a count of the rest."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for problem in found:
+        key = (problem.table, problem.column)
+        seen[key] += 1
+        if seen[key] <= MAX_PROBLEMS_PER_CHECK:
+            yield problem
+    for (table, column), count in seen.items():
+        if count > MAX_PROBLEMS_PER_CHECK:
+            yield Problem(table, "", column, f"… and {count - MAX_PROBLEMS_PER_CHECK} more problems like these")
+
+
+def _bad_lat(value: float | None) -> bool:
+    return value is None or not math.isfinite(value) or not -90.0 <= value <= 90.0
+
+
+def _bad_lon(value: float | None) -> bool:
+    return value is None or not math.isfinite(value) or not -180.0 <= value <= 180.0
+
+
+def _cite(
+    scenario: Scenario, table: str, row: str, column: str, citations: Iterable[Citation], required: bool = True
+) -> Iterator[Problem]:
+    citations = list(citations)
+    if required and not citations:
+        yield Problem(table, row, column, "cites no source")
+    for citation in citations:
+        if scenario.source(citation.source_key) is None:
+            yield Problem(table, row, column, f"unknown source key {citation.source_key!r}")
+
+
+def _info(s: Scenario) -> Iterator[Problem]:
+    info = s.info
+    if not info.title_en.strip():
+        yield Problem("scenario", "", "title_en", "is empty")
+    if not (math.isfinite(info.start) and math.isfinite(info.end)) or info.end <= info.start:
+        yield Problem("scenario", "", "end_time", "must be after start_time")
+    west, south, east, north = info.extent
+    if _bad_lon(west) or _bad_lon(east) or not west < east:
+        yield Problem("scenario", "", "west/east", f"invalid map extent {west}–{east}")
+    if _bad_lat(south) or _bad_lat(north) or not south < north:
+        yield Problem("scenario", "", "south/north", f"invalid map extent {south}–{north}")
+
+
+def _sides(s: Scenario) -> Iterator[Problem]:
+    for side_id, count in Counter(side.id for side in s.sides).items():
+        if count > 1:
+            yield Problem("side", repr(side_id), "id", f"appears {count} times")
+    for side in s.sides:
+        if not _COLOUR_RE.match(side.colour):
+            yield Problem("side", repr(side.id), "colour", f"not a #rrggbb colour: {side.colour!r}")
+    if not s.sides:
+        yield Problem("side", "", "", "no sides")
+
+
+def _units(s: Scenario) -> Iterator[Problem]:
+    for unit_id, count in Counter(u.id for u in s.units).items():
+        if count > 1:
+            yield Problem("unit", repr(unit_id), "id", f"appears {count} times")
+    for u in s.units:
+        row = repr(u.id)
+        if s.side(u.side_id) is None:
+            yield Problem("unit", row, "side_id", f"unknown side {u.side_id!r}")
+        if u.parent_id is not None:
+            parent = s.units.get(u.parent_id)
+            if parent is None:
+                yield Problem("unit", row, "parent_id", f"unknown unit {u.parent_id!r}")
+            elif parent.side_id != u.side_id:
+                yield Problem("unit", row, "parent_id", f"parent {u.parent_id!r} is on another side")
+        if u.echelon not in vocab.ECHELONS:
+            yield Problem("unit", row, "echelon", f"unknown echelon {u.echelon!r}")
+        if u.branch not in vocab.BRANCHES:
+            yield Problem("unit", row, "branch", f"unknown branch {u.branch!r}")
+        if u.basis not in vocab.BASES:
+            yield Problem("unit", row, "basis", f"unknown basis {u.basis!r}")
+        if not _SIDC_RE.match(u.sidc):
+            yield Problem("unit", row, "sidc", f"not a 20-digit APP-6 / 2525 symbol code: {u.sidc!r}")
+        if not u.name_en.strip():
+            yield Problem("unit", row, "name_en", "is empty")
+        yield from _cite(s, "unit_source", row, "source_key", u.sources, required=False)
+    for cycle in s.units.find_cycles():
+        yield Problem("unit", repr(cycle[0]), "parent_id", "parent cycle: " + " → ".join(cycle + cycle[:1]))
+
+
+def _phases(s: Scenario) -> Iterator[Problem]:
+    phases, info = s.phases, s.info
+    if not len(phases):
+        yield Problem("phase", "", "", "no phases")
+        return
+    if phases[0].start > info.start:
+        yield Problem("phase", repr(phases[0].id), "start_time", "gap: the first phase starts after the scenario start")
+    if phases[0].start < info.start:
+        yield Problem("phase", repr(phases[0].id), "start_time", "starts before the scenario start")
+    for a, b in pairwise(phases):
+        if b.start == a.start:
+            yield Problem("phase", repr(b.id), "start_time", f"overlaps phase {a.id!r}: both start at the same time")
+    for p in phases:
+        if p.start >= info.end:
+            yield Problem("phase", repr(p.id), "start_time", "starts at or after the scenario end")
+        if not p.title_en.strip():
+            yield Problem("phase", repr(p.id), "title_en", "is empty")
+    for phase_id, count in Counter(p.id for p in phases).items():
+        if count > 1:
+            yield Problem("phase", repr(phase_id), "id", f"appears {count} times")
+
+
+def _tracks(s: Scenario) -> Iterator[Problem]:
+    tr = s.tracks
+    if not len(tr):
+        return
+    units = s.units
+    unit_of = tr.unit_indices()
+
+    def row(i: int) -> str:
+        return f"(unit_id={units[int(unit_of[i])].id!r}, t={format_time(float(tr.time[i]), s.info.time_zone)})"
+
+    bad = ~np.isfinite(tr.lat) | (tr.lat < -90) | (tr.lat > 90)
+    for i in np.flatnonzero(bad)[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "lat", f"latitude out of range or not a number: {tr.lat[i]}")
+    bad = ~np.isfinite(tr.lon) | (tr.lon < -180) | (tr.lon > 180)
+    for i in np.flatnonzero(bad)[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "lon", f"longitude out of range or not a number: {tr.lon[i]}")
+    bad = ~np.isfinite(tr.strength) | (tr.strength < 0) | (tr.strength > 100)
+    for i in np.flatnonzero(bad)[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "strength", f"must be 0–100 %: {tr.strength[i]}")
+    bad = (tr.status < 0) | (tr.status >= len(vocab.STATUSES))
+    for i in np.flatnonzero(bad)[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "status", "unknown status")
+    bad = (tr.certainty < 0) | (tr.certainty >= len(vocab.CERTAINTIES))
+    for i in np.flatnonzero(bad)[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "certainty", "unknown certainty")
+    for i in np.flatnonzero(tr.citation < 0)[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "citation_id", "cites no source")
+    same_unit = unit_of[1:] == unit_of[:-1]
+    for i in np.flatnonzero(same_unit & (tr.time[1:] <= tr.time[:-1]))[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i + 1), "t", "out of order: two keyframes of the unit at the same instant")
+    outside = (tr.time < s.info.start) | (tr.time > s.info.end)
+    for i in np.flatnonzero(outside)[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "t", "outside the scenario's time span")
+    for k, citation in enumerate(tr.citations):
+        if s.source(citation.source_key) is None:
+            first = int(np.argmax(tr.citation == k)) if np.any(tr.citation == k) else -1
+            if first >= 0:
+                yield Problem("citation", row(first), "source_key", f"unknown source key {citation.source_key!r}")
+    for k, place_id in enumerate(tr.places):
+        if s.place(place_id) is None and np.any(tr.place == k):
+            yield Problem("citation", row(int(np.argmax(tr.place == k))), "place_id", f"unknown place {place_id!r}")
+
+
+def _events(s: Scenario) -> Iterator[Problem]:
+    info = s.info
+    for event_id, count in Counter(e.id for e in s.events).items():
+        if count > 1:
+            yield Problem("event", repr(event_id), "id", f"appears {count} times")
+    for e in s.events:
+        row = repr(e.id)
+        if not info.start <= e.time <= info.end:
+            yield Problem("event", row, "t", "outside the scenario's time span")
+        if e.end is not None and not e.time <= e.end <= info.end:
+            yield Problem("event", row, "end_t", "must lie between the event's time and the scenario end")
+        if e.kind not in vocab.EVENT_KINDS:
+            yield Problem("event", row, "kind", f"unknown kind {e.kind!r}")
+        if e.basis not in vocab.BASES:
+            yield Problem("event", row, "basis", f"unknown basis {e.basis!r}")
+        if e.basis == "conflict" and not e.other_version_en.strip():
+            yield Problem("event", row, "other_version_en", "a conflict must give the other version's text")
+        if (e.lat is None) != (e.lon is None):
+            yield Problem("event", row, "lat/lon", "give both or neither")
+        elif e.lat is not None and (_bad_lat(e.lat) or _bad_lon(e.lon)):
+            yield Problem("event", row, "lat/lon", f"coordinates out of range or not numbers: {e.lat}, {e.lon}")
+        if e.place_id is not None and s.place(e.place_id) is None:
+            yield Problem("event", row, "place_id", f"unknown place {e.place_id!r}")
+        if not e.title_en.strip():
+            yield Problem("event", row, "title_en", "is empty")
+        for link in e.units:
+            if link.unit_id not in s.units:
+                yield Problem("event_unit", f"(event_id={e.id!r}, unit_id={link.unit_id!r})", "unit_id", "unknown unit")
+            if link.role not in vocab.ROLES:
+                yield Problem(
+                    "event_unit",
+                    f"(event_id={e.id!r}, unit_id={link.unit_id!r})",
+                    "role",
+                    f"unknown role {link.role!r}",
+                )
+        yield from _cite(s, "event_source", f"(event_id={e.id!r})", "source_key", e.sources)
+
+
+def _places(s: Scenario) -> Iterator[Problem]:
+    for place_id, count in Counter(p.id for p in s.places).items():
+        if count > 1:
+            yield Problem("place", repr(place_id), "id", f"appears {count} times")
+    for p in s.places:
+        if _bad_lat(p.lat) or _bad_lon(p.lon):
+            yield Problem("place", repr(p.id), "lat/lon", f"coordinates out of range or not numbers: {p.lat}, {p.lon}")
+        if p.kind not in vocab.PLACE_KINDS:
+            yield Problem("place", repr(p.id), "kind", f"unknown kind {p.kind!r}")
+        if not (math.isfinite(p.confidence_km) and p.confidence_km >= 0):
+            yield Problem("place", repr(p.id), "confidence_km", "must be a distance ≥ 0")
+        yield from _cite(s, "place", repr(p.id), "source_key", [p.source])
+
+
+def geometry_problem(geometry: object) -> str | None:
+    """Why a value is not a GeoJSON geometry in WGS84 degrees (None when it is one)."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in _GEOMETRY_TYPES:
+        return "not a GeoJSON geometry (Point, LineString, Polygon or Multi-)"
+    depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}[
+        geometry["type"]
+    ]
+
+    def walk(value: object, level: int) -> str | None:
+        if level == 0:
+            if (
+                not isinstance(value, list)
+                or len(value) < 2
+                or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)
+            ):
+                return "a position must be [lon, lat]"
+            lon, lat = value[0], value[1]
+            if _bad_lon(float(lon)) or _bad_lat(float(lat)):
+                return f"position out of range: {value}"
+            return None
+        if not isinstance(value, list) or not value:
+            return "empty or malformed coordinates"
+        for item in value:
+            found = walk(item, level - 1)
+            if found:
+                return found
+        return None
+
+    return walk(geometry.get("coordinates"), depth)
+
+
+def _features(s: Scenario) -> Iterator[Problem]:
+    for f in s.features:
+        row = repr(f.id)
+        if f.kind not in vocab.FEATURE_KINDS:
+            yield Problem("feature", row, "kind", f"unknown kind {f.kind!r}")
+        found = geometry_problem(f.geometry)
+        if found:
+            yield Problem("feature", row, "geometry", found)
+        if f.start is not None and f.end is not None and f.end < f.start:
+            yield Problem("feature", row, "end_t", "ends before it starts")
+        yield from _cite(s, "feature", row, "source_key", [f.source])
+
+
+def _annotations(s: Scenario) -> Iterator[Problem]:
+    for a in s.annotations:
+        row = repr(a.id)
+        if a.kind not in vocab.ANNOTATION_KINDS:
+            yield Problem("annotation", row, "kind", f"unknown kind {a.kind!r}")
+        found = geometry_problem(a.geometry)
+        if found:
+            yield Problem("annotation", row, "geometry", found)
+        if not _COLOUR_RE.match(a.colour):
+            yield Problem("annotation", row, "colour", f"not a #rrggbb colour: {a.colour!r}")
+        if a.start is not None and a.end is not None and a.end < a.start:
+            yield Problem("annotation", row, "end_t", "ends before it starts")
+
+
+def _sources(s: Scenario) -> Iterator[Problem]:
+    for key, count in Counter(src.key for src in s.sources).items():
+        if count > 1:
+            yield Problem("source", repr(key), "key", f"appears {count} times")

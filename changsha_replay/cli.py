@@ -82,7 +82,7 @@ def cmd_build(source: str, output: str) -> int:
     if problems:
         return EXIT_INVALID
     try:
-        save(scenario, output)
+        save(scenario, output, building_bundle=True)
     except ScenarioError as exc:
         _error(str(exc))
         return EXIT_INVALID

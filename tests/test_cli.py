@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(*args, cwd=ROOT):
     start = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "changsha_replay", *map(str, args)], cwd=cwd,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "changsha_replay", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
     return result, time.monotonic() - start
 
 

@@ -64,7 +64,19 @@ class UnitTracks:
     Seeking costs one binary search per unit over a precomputed composite key.
     """
 
-    __slots__ = (*_COLUMNS, "offsets", "citations", "places", "_key", "_origin", "_stride")
+    __slots__ = (
+        *_COLUMNS,
+        "offsets",
+        "citations",
+        "places",
+        "_key",
+        "_origin",
+        "_stride",
+        "_first",
+        "_last",
+        "_has",
+        "_probe",
+    )
 
     def __init__(
         self,
@@ -85,9 +97,7 @@ class UnitTracks:
         n = len(time)
         unit_index = np.asarray(unit_index, dtype=np.int64)
         time = np.asarray(time, dtype=np.float64)
-        order: np.ndarray | None = np.lexsort((time, unit_index))
-        if not (n and np.any(order[1:] < order[:-1])):
-            order = None
+        order = None if _is_sorted(unit_index, time) else np.lexsort((time, unit_index))
 
         def column(values, dtype, default):
             arr = np.full(n, default, dtype=dtype) if values is None else np.asarray(values, dtype=dtype)
@@ -120,6 +130,12 @@ class UnitTracks:
         key = unit_index * self._stride + (time - self._origin)
         key.setflags(write=False)
         self._key = key
+        # Per-unit constants of state_at(), computed once.
+        self._first = self.offsets[:-1]
+        self._has = self.offsets[1:] > self._first
+        self._last = np.where(self._has, self.offsets[1:] - 1, 0)
+        self._first = np.where(self._has, self._first, 0)
+        self._probe = np.arange(unit_count) * self._stride
 
     # -- sizes and per-unit access -------------------------------------------------------
     @property
@@ -172,48 +188,49 @@ class UnitTracks:
         Before a unit's first keyframe and after its last the state is held. Between two
         keyframes it is interpolated linearly when the earlier one says so, else held.
         """
-        starts, stops = self.offsets[:-1], self.offsets[1:]
-        has = stops > starts
+        count = self.unit_count
         if not len(self.time):
-            nan = np.full(self.unit_count, np.nan)
+            nan = np.full(count, np.nan)
             return UnitStates(
-                t,
-                nan,
-                nan.copy(),
-                nan.copy(),
-                np.full(self.unit_count, -1, np.int8),
-                np.full(self.unit_count, -1, np.int64),
+                float(t), nan, nan.copy(), nan.copy(), np.full(count, -1, np.int8), np.full(count, -1, np.int64)
             )
         tc = min(max(float(t), self._origin), self._origin + self._stride - 1.0)
-        probe = np.arange(self.unit_count) * self._stride + (tc - self._origin)
-        pos = np.searchsorted(self._key, probe, side="right") - 1
-        last = np.maximum(stops - 1, starts)
-        i0 = np.clip(pos, starts, last)
-        i0 = np.where(has, i0, 0)
-        i1 = np.minimum(i0 + 1, np.where(has, last, 0))
+        i0 = np.searchsorted(self._key, self._probe + (tc - self._origin), side="right") - 1
+        np.maximum(i0, self._first, out=i0)  # before the first keyframe: hold the first
+        np.minimum(i0, self._last, out=i0)
+        i1 = np.minimum(i0 + 1, self._last)
         t0 = self.time[i0]
         dt = self.time[i1] - t0
-        glide = has & self.interpolate[i0] & (dt > 0) & (tc > t0)
-        f = np.zeros(self.unit_count)
+        glide = self.interpolate[i0] & (dt > 0) & (tc > t0)
+        f = np.zeros(count)
         np.divide(tc - t0, dt, out=f, where=glide)
-        np.clip(f, 0.0, 1.0, out=f)
+        np.minimum(f, 1.0, out=f)
         lat = _lerp(self.lat[i0], self.lat[i1], f)
         lon = _lerp(self.lon[i0], self.lon[i1], f)
         strength = _lerp(self.strength[i0], self.strength[i1], f)
-        status = self.status[i0].copy()
-        keyframe = i0.astype(np.int64)
-        if not has.all():
-            missing = ~has
+        status = self.status[i0]
+        if not self._has.all():
+            missing = ~self._has
             lat[missing] = lon[missing] = strength[missing] = np.nan
             status[missing] = -1
-            keyframe[missing] = -1
-        return UnitStates(float(t), lat, lon, strength, status, keyframe)
+            i0[missing] = -1
+        return UnitStates(float(t), lat, lon, strength, status, i0)
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """a + f (b - a), kept inside [min(a, b), max(a, b)] despite rounding."""
-    out = a + f * (b - a)
-    return np.clip(out, np.minimum(a, b), np.maximum(a, b))
+    """a + f (b - a) for f in [0, 1], kept inside [min(a, b), max(a, b)] despite rounding."""
+    out = b - a
+    out *= f
+    out += a
+    return np.clip(out, np.minimum(a, b), np.maximum(a, b), out=out)
+
+
+def _is_sorted(unit_index: np.ndarray, time: np.ndarray) -> bool:
+    """True when rows are ordered by unit, then time (an O(n) check that spares the sort)."""
+    if len(unit_index) < 2:
+        return True
+    du = np.diff(unit_index)
+    return bool(np.all((du > 0) | ((du == 0) & (np.diff(time) >= 0))))
 
 
 def _renumber(codes: np.ndarray, table: tuple) -> tuple[np.ndarray, tuple]:
@@ -224,6 +241,10 @@ def _renumber(codes: np.ndarray, table: tuple) -> tuple[np.ndarray, tuple]:
     used = codes >= 0
     if not used.any():
         return codes, ()
+    seen = np.maximum.accumulate(np.where(used, codes, -1))
+    if seen[-1] == len(table) - 1 and np.all(np.diff(seen) <= 1) and np.all(codes <= seen) and seen[0] <= 0:
+        codes.setflags(write=False)
+        return codes, table  # already canonical: every entry used, in order of first use
     values, first = np.unique(codes[used], return_index=True)
     order = values[np.argsort(first)]
     remap = np.full(len(table), -1, dtype=np.int32)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..model.scenario import Scenario
@@ -10,7 +13,8 @@ from ..model.validation import Problem, validate
 from .errors import ScenarioError
 from .reader import Reader
 from .schema import FORMAT_VERSION
-from .untrusted import check_integrity, check_structure, check_version, open_untrusted, read_header
+from .untrusted import check_structure, check_version, open_untrusted, read_header
+from .verify import Verifier
 from .writer import save
 
 __all__ = ["FORMAT_VERSION", "ScenarioError", "check", "load", "save"]
@@ -30,12 +34,39 @@ def _read_checked(path: Path) -> tuple[Scenario | None, list[Problem]]:
         problems = check_structure(db)
         if problems:
             return None, problems
-        check_integrity(db, path)
+        verifier = Verifier(path).start()
+        try:
+            scenario, problems = _read_rows(db, path, frozenset())
+        except (ValueError, TypeError, OverflowError):  # a value the fast path cannot take
+            scenario = None
+        bad_tables = verifier.result()
+        if scenario is None or bad_tables:
+            # Read again, checking every value of the suspect tables, to name each culprit.
+            scenario, problems = _read_rows(db, path, frozenset(bad_tables) if scenario is not None else frozenset("*"))
+    return scenario, problems + validate(scenario)
+
+
+def _read_rows(db, path: Path, careful: frozenset[str]) -> tuple[Scenario, list[Problem]]:
+    with _gc_paused():
         db.execute("BEGIN")
-        reader = Reader(db, path)
-        scenario = reader.read()
-        db.execute("COMMIT")
-    return scenario, reader.problems + validate(scenario)
+        try:
+            reader = Reader(db, path, careful)
+            return reader.read(), reader.problems
+        finally:
+            db.execute("COMMIT")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that form no cycles
+    (it would otherwise walk the growing heap again and again)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def check(path: str | os.PathLike) -> list[Problem]:

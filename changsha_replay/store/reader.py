@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,18 +40,21 @@ from ..model.validation import Problem
 from .schema import max_text
 
 _HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
-# The numeric part of a keyframe row arrives packed in one integer (far fewer Python objects):
-# time (s, shifted positive) << 21 | strength (0.01 %) << 7 | status << 3 | certainty << 1 | interpolate
-_TIME_SHIFT = 1 << 34
-_STRENGTH_UNITS = 100
-_STRENGTH_BAD = (1 << 14) - 1
+# Time, status, certainty and interpolation of a keyframe row arrive packed in one integer
+# (Python's sqlite3 costs per value returned): (time + shift) << 8 | status << 3 | certainty << 1 | interpolate.
+_TIME_SHIFT = 1 << 34  # makes times back to the year 1425 positive
 _STATUS_BAD = 15
 _CERTAINTY_BAD = 3
 
 
+def parse_sql(column: str) -> str:
+    """SQL for the epoch seconds of a valid ISO 8601 column."""
+    return f"unixepoch({column})" if _HAS_UNIXEPOCH else f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
 def epoch_sql(column: str) -> str:
     """SQL for the epoch seconds of an ISO 8601 column: NULL unless it is a time with a UTC offset."""
-    parse = f"unixepoch({column})" if _HAS_UNIXEPOCH else f"CAST(strftime('%s', {column}) AS INTEGER)"
+    parse = parse_sql(column)
     return (
         f"CASE WHEN typeof({column}) = 'text' AND (substr({column}, -6, 1) IN ('+', '-') "
         f"OR substr({column}, -1) = 'Z') THEN {parse} END"
@@ -80,38 +82,190 @@ def _time(name: str, null: bool = False) -> Col:
     return Col(name, "time", null)
 
 
+@dataclass(frozen=True)
+class TableSpec:
+    """How a table is read: the column naming a row in messages, the columns, the row order."""
+
+    key: str
+    cols: tuple[Col, ...]
+    order: str = "rowid"
+
+
+TABLES: dict[str, TableSpec] = {
+    "scenario": TableSpec(
+        "id",
+        (
+            _t("title_en"),
+            _t("title_zh"),
+            _t("description_en"),
+            _t("description_zh"),
+            _t("time_zone"),
+            _time("start_time"),
+            _time("end_time"),
+            _n("west"),
+            _n("south"),
+            _n("east"),
+            _n("north"),
+        ),
+        "id",
+    ),
+    "source": TableSpec("key", (_t("key"), _t("title"), _t("url"), _t("note"))),
+    "credit": TableSpec("id", (_t("subject"), _t("holder"), _t("licence"), _t("url")), "id"),
+    "side": TableSpec("id", (_t("id"), _t("name_en"), _t("name_zh"), _t("colour")), "sort_order, rowid"),
+    "unit": TableSpec(
+        "id",
+        (
+            _t("id"),
+            _t("side_id"),
+            _t("parent_id", True),
+            _t("name_en"),
+            _t("name_zh"),
+            _t("echelon"),
+            _t("branch"),
+            _t("sidc"),
+            _t("commander_en"),
+            _t("commander_zh"),
+            _t("narrative_name_en"),
+            _t("narrative_name_zh"),
+            _t("basis"),
+            _t("note"),
+        ),
+        "sort_order, rowid",
+    ),
+    "unit_source": TableSpec("unit_id", (_t("unit_id"), _t("source_key"), _t("locator"))),
+    "phase": TableSpec(
+        "id", (_t("id"), _time("start_time"), _t("title_en"), _t("title_zh"), _t("summary_en"), _t("summary_zh"))
+    ),
+    "place": TableSpec(
+        "id",
+        (
+            _t("id"),
+            _t("name_en"),
+            _t("name_zh"),
+            _t("pinyin"),
+            _n("lat"),
+            _n("lon"),
+            _t("kind"),
+            _n("confidence_km"),
+            _t("source_key"),
+            _t("locator"),
+            _t("note"),
+        ),
+    ),
+    "citation": TableSpec("id", (_n("id"), _t("source_key"), _t("locator"), _t("place_id", True)), "id"),
+    "event": TableSpec(
+        "id",
+        (
+            _t("id"),
+            _time("t"),
+            _t("kind"),
+            _t("title_en"),
+            _t("title_zh"),
+            _t("text_en"),
+            _t("text_zh"),
+            _time("end_t", True),
+            _n("lat", True),
+            _n("lon", True),
+            _t("place_id", True),
+            _t("basis"),
+            _t("other_version_en"),
+            _t("other_version_zh"),
+        ),
+    ),
+    "event_unit": TableSpec("event_id", (_t("event_id"), _t("unit_id"), _t("role"))),
+    "event_source": TableSpec("event_id", (_t("event_id"), _t("source_key"), _t("locator"))),
+    "feature": TableSpec(
+        "id",
+        (
+            _t("id"),
+            _t("kind"),
+            _t("name_en"),
+            _t("name_zh"),
+            _t("geometry"),
+            _n("schematic"),
+            _time("start_time", True),
+            _time("end_time", True),
+            _t("source_key"),
+            _t("locator"),
+        ),
+    ),
+    "annotation": TableSpec(
+        "id",
+        (
+            _t("id"),
+            _t("kind"),
+            _t("geometry"),
+            _t("text"),
+            _t("colour"),
+            _time("start_time", True),
+            _time("end_time", True),
+            _t("author"),
+            _time("created"),
+        ),
+    ),
+}
+
+_STATUS_CASE = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(vocab.STATUSES))
+_CERTAINTY_CASE = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(vocab.CERTAINTIES))
+_KEYFRAME_BAD = " OR ".join(
+    [
+        f"{epoch_sql('t')} IS NULL",
+        "typeof(lat) NOT IN ('real', 'integer')",
+        "typeof(lon) NOT IN ('real', 'integer')",
+        "typeof(strength) NOT IN ('real', 'integer') OR NOT strength BETWEEN 0 AND 100",
+        f"status NOT IN ({', '.join(repr(v) for v in vocab.STATUSES)})",
+        f"certainty NOT IN ({', '.join(repr(v) for v in vocab.CERTAINTIES)})",
+        "typeof(citation_id) != 'integer'",
+        "interpolate NOT IN (0, 1)",
+    ]
+)
+
+
+def bad_value_sql(table: str) -> str:
+    """SQL counting the rows of ``table`` with a value of the wrong type, length or form."""
+    if table == "keyframe":
+        return f"SELECT count(*) FROM keyframe WHERE {_KEYFRAME_BAD}"
+    return f"SELECT count(*) FROM {table} WHERE " + " OR ".join(_bad_sql(c) for c in TABLES[table].cols)
+
+
+def _bad_sql(c: Col) -> str:
+    if c.kind == "time":
+        wrong = f"{epoch_sql(c.name)} IS NULL"
+    elif c.kind == "number":
+        wrong = f"typeof({c.name}) NOT IN ('integer', 'real')"
+    else:
+        wrong = f"typeof({c.name}) != 'text' OR length({c.name}) > {max_text(c.name)}"
+    return f"({c.name} IS NOT NULL AND ({wrong}))" if c.null else f"({c.name} IS NULL OR {wrong})"
+
+
 class Reader:
     """Reads one opened file; collects problems instead of stopping at the first."""
 
-    def __init__(self, db: Database, path: Path) -> None:
+    def __init__(self, db: Database, path: Path, careful: frozenset[str] = frozenset()) -> None:
+        """``careful`` names the tables whose values must be checked one by one ("*": all); the
+        others are read as they are, which is right for any table without bad values."""
         self.db = db
         self.path = path
+        self.careful = careful
         self.problems: list[Problem] = []
 
     def _problem(self, table: str, row: str, column: str, message: str) -> None:
         self.problems.append(Problem(table, row, column, message))
 
-    # -- checked fetching ----------------------------------------------------------------
-    def fetch(self, table: str, key: str, cols: Sequence[Col], order: str = "rowid") -> list[tuple]:
-        """Rows of ``table`` (``cols`` in order; times as epoch seconds); bad values are reported
-        against the row named by the ``key`` column and replaced by a neutral value."""
-        bad = " OR ".join(self._bad_sql(c) for c in cols)
-        (count,) = self.db.execute(f"SELECT count(*) FROM {table} WHERE {bad}").fetchone()
-        if count == 0:
-            select = ", ".join(epoch_sql(c.name) if c.kind == "time" else c.name for c in cols)
-            return self.db.execute(f"SELECT {select} FROM {table} ORDER BY {order}").fetchall()
-        raw = self.db.execute(f"SELECT {key}, {', '.join(c.name for c in cols)} FROM {table} ORDER BY {order}")
-        return [tuple(self._value(table, f"{str(r[0])[:60]!r}", c, v) for c, v in zip(cols, r[1:])) for r in raw]
+    def is_careful(self, table: str) -> bool:
+        return "*" in self.careful or table in self.careful
 
-    @staticmethod
-    def _bad_sql(c: Col) -> str:
-        if c.kind == "time":
-            wrong = f"{epoch_sql(c.name)} IS NULL"
-        elif c.kind == "number":
-            wrong = f"typeof({c.name}) NOT IN ('integer', 'real')"
-        else:
-            wrong = f"typeof({c.name}) != 'text' OR length({c.name}) > {max_text(c.name)}"
-        return f"({c.name} IS NOT NULL AND ({wrong}))" if c.null else f"({c.name} IS NULL OR {wrong})"
+    def fetch(self, table: str) -> list[tuple]:
+        """Rows of ``table`` (its spec's columns, times as epoch seconds). Read carefully, a bad
+        value is reported against the row named by the key column and replaced by a neutral one."""
+        spec = TABLES[table]
+        if not self.is_careful(table):
+            select = ", ".join(parse_sql(c.name) if c.kind == "time" else c.name for c in spec.cols)
+            return self.db.execute(f"SELECT {select} FROM {table} ORDER BY {spec.order}").fetchall()
+        raw = self.db.execute(
+            f"SELECT {spec.key}, {', '.join(c.name for c in spec.cols)} FROM {table} ORDER BY {spec.order}"
+        )
+        return [tuple(self._value(table, f"{str(r[0])[:60]!r}", c, v) for c, v in zip(spec.cols, r[1:])) for r in raw]
 
     def _value(self, table: str, row: str, c: Col, value: object) -> object:
         if value is None:
@@ -144,41 +298,22 @@ class Reader:
     def read(self) -> Scenario:
         info = self._info()
         units = self._units()
-        places = self._places()
         return Scenario(
             info=info,
-            sides=self._sides(),
+            sides=tuple(Side._make(r) for r in self.fetch("side")),
             units=units,
             phases=self._phases(info.end),
             events=self._events(),
             tracks=self._tracks(units),
-            places=places,
+            places=tuple(Place(*r[:8], Citation(r[8], r[9]), r[10]) for r in self.fetch("place")),
             features=self._features(),
             annotations=self._annotations(),
-            sources=tuple(
-                Source._make(r) for r in self.fetch("source", "key", [_t("key"), _t("title"), _t("url"), _t("note")])
-            ),
-            credits=tuple(
-                Credit._make(r)
-                for r in self.fetch("credit", "id", [_t("subject"), _t("holder"), _t("licence"), _t("url")], "id")
-            ),
+            sources=tuple(Source._make(r) for r in self.fetch("source")),
+            credits=tuple(Credit._make(r) for r in self.fetch("credit")),
         )
 
     def _info(self) -> ScenarioInfo:
-        cols = [
-            _t("title_en"),
-            _t("title_zh"),
-            _t("description_en"),
-            _t("description_zh"),
-            _t("time_zone"),
-            _time("start_time"),
-            _time("end_time"),
-            _n("west"),
-            _n("south"),
-            _n("east"),
-            _n("north"),
-        ]
-        rows = self.fetch("scenario", "id", cols, "id")
+        rows = self.fetch("scenario")
         if len(rows) != 1:
             self._problem("scenario", "", "", f"must have exactly one row, has {len(rows)}")
         if not rows:
@@ -191,92 +326,38 @@ class Reader:
             offset = parse_offset("Z")
         return ScenarioInfo(*texts, offset, start, end, (west, south, east, north))
 
-    def _sides(self) -> tuple[Side, ...]:
-        cols = [_t("id"), _t("name_en"), _t("name_zh"), _t("colour")]
-        return tuple(Side._make(r) for r in self.fetch("side", "id", cols, "sort_order, rowid"))
-
-    def _citations(self, table: str, owner: str) -> dict[str, list[Citation]]:
+    def _citations(self, table: str) -> dict[str, list[Citation]]:
         found: dict[str, list[Citation]] = defaultdict(list)
-        for who, key, locator in self.fetch(table, owner, [_t(owner), _t("source_key"), _t("locator")]):
+        for who, key, locator in self.fetch(table):
             found[who].append(Citation(key, locator))
         return found
 
     def _units(self) -> OrderOfBattle:
-        citations = self._citations("unit_source", "unit_id")
-        cols = [
-            _t("id"),
-            _t("side_id"),
-            _t("parent_id", True),
-            _t("name_en"),
-            _t("name_zh"),
-            _t("echelon"),
-            _t("branch"),
-            _t("sidc"),
-            _t("commander_en"),
-            _t("commander_zh"),
-            _t("narrative_name_en"),
-            _t("narrative_name_zh"),
-            _t("basis"),
-            _t("note"),
-        ]
-        units = [Unit(*r, tuple(citations.get(r[0], ()))) for r in self.fetch("unit", "id", cols, "sort_order, rowid")]
-        orbat = OrderOfBattle(units)
+        citations = self._citations("unit_source")
+        orbat = OrderOfBattle([Unit(*r, tuple(citations.get(r[0], ()))) for r in self.fetch("unit")])
         for owner in citations.keys() - set(orbat.ids):
             self._problem("unit_source", f"(unit_id={owner!r})", "unit_id", "unknown unit")
         return orbat
 
     def _phases(self, end: float) -> Phases:
-        cols = [_t("id"), _time("start_time"), _t("title_en"), _t("title_zh"), _t("summary_en"), _t("summary_zh")]
-        rows = sorted(self.fetch("phase", "id", cols), key=lambda r: (r[1], r[0]))
+        rows = sorted(self.fetch("phase"), key=lambda r: (r[1], r[0]))
         ends = [r[1] for r in rows[1:]] + [end]
         return Phases(Phase(pid, start, stop, *rest) for (pid, start, *rest), stop in zip(rows, ends))
 
-    def _places(self) -> tuple[Place, ...]:
-        cols = [
-            _t("id"),
-            _t("name_en"),
-            _t("name_zh"),
-            _t("pinyin"),
-            _n("lat"),
-            _n("lon"),
-            _t("kind"),
-            _n("confidence_km"),
-            _t("source_key"),
-            _t("locator"),
-            _t("note"),
-        ]
-        return tuple(Place(*r[:8], Citation(r[8], r[9]), r[10]) for r in self.fetch("place", "id", cols))
-
     def _events(self) -> EventLog:
         links: dict[str, list[EventUnit]] = defaultdict(list)
-        for eid, uid, role in self.fetch("event_unit", "event_id", [_t("event_id"), _t("unit_id"), _t("role")]):
+        for eid, uid, role in self.fetch("event_unit"):
             links[eid].append(EventUnit(uid, role))
-        citations = self._citations("event_source", "event_id")
-        cols = [
-            _t("id"),
-            _time("t"),
-            _t("kind"),
-            _t("title_en"),
-            _t("title_zh"),
-            _t("text_en"),
-            _t("text_zh"),
-            _time("end_t", True),
-            _n("lat", True),
-            _n("lon", True),
-            _t("place_id", True),
-            _t("basis"),
-            _t("other_version_en"),
-            _t("other_version_zh"),
-        ]
+        citations = self._citations("event_source")
         empty = ()
         events = [
-            Event(*r, tuple(links.get(r[0], empty)), tuple(citations.get(r[0], empty)))
-            for r in self.fetch("event", "id", cols)
+            Event(*r, tuple(links.get(r[0], empty)), tuple(citations.get(r[0], empty))) for r in self.fetch("event")
         ]
-        known = {e.id for e in events}
-        for table, found in (("event_unit", links), ("event_source", citations)):
-            for owner in found.keys() - known:
-                self._problem(table, f"(event_id={owner!r})", "event_id", "unknown event")
+        if links or citations:
+            known = {e.id for e in events}
+            for table, found in (("event_unit", links), ("event_source", citations)):
+                for owner in found.keys() - known:
+                    self._problem(table, f"(event_id={owner!r})", "event_id", "unknown event")
         return EventLog(events)
 
     def _geometry(self, table: str, row: str, text: str) -> dict:
@@ -288,18 +369,6 @@ class Reader:
         return geometry if isinstance(geometry, dict) else {}
 
     def _features(self) -> tuple[Feature, ...]:
-        cols = [
-            _t("id"),
-            _t("kind"),
-            _t("name_en"),
-            _t("name_zh"),
-            _t("geometry"),
-            _n("schematic"),
-            _time("start_time", True),
-            _time("end_time", True),
-            _t("source_key"),
-            _t("locator"),
-        ]
         return tuple(
             Feature(
                 fid,
@@ -312,31 +381,19 @@ class Reader:
                 end,
                 Citation(key, locator),
             )
-            for fid, kind, n_en, n_zh, geometry, schematic, start, end, key, locator in self.fetch(
-                "feature", "id", cols
-            )
+            for fid, kind, n_en, n_zh, geometry, schematic, start, end, key, locator in self.fetch("feature")
         )
 
     def _annotations(self) -> tuple[Annotation, ...]:
-        cols = [
-            _t("id"),
-            _t("kind"),
-            _t("geometry"),
-            _t("text"),
-            _t("colour"),
-            _time("start_time", True),
-            _time("end_time", True),
-            _t("author"),
-            _time("created"),
-        ]
         return tuple(
             Annotation(aid, kind, self._geometry("annotation", repr(aid), geometry), *rest)
-            for aid, kind, geometry, *rest in self.fetch("annotation", "id", cols)
+            for aid, kind, geometry, *rest in self.fetch("annotation")
         )
 
     # -- keyframes -----------------------------------------------------------------------
     def _tracks(self, units: OrderOfBattle) -> UnitTracks:
-        """Keyframes as columns: one packed integer, lat, lon and citation id per row."""
+        """Keyframes as columns: per row one packed integer (time, status, certainty, interpolate),
+        strength, lat, lon and citation id; rows come grouped by unit and ordered by time."""
         table = "keyframe"
         runs = []
         for uid, count in self.db.execute("SELECT unit_id, count(*) FROM keyframe GROUP BY unit_id ORDER BY unit_id"):
@@ -344,68 +401,76 @@ class Reader:
                 self._problem(table, f"(unit_id={str(uid)[:60]!r})", "unit_id", f"unknown unit ({count} keyframes)")
             runs.append((units.index_of(uid) if uid in units else -1, count))
         total = sum(c for _, c in runs)
-        number = "CASE WHEN typeof({0}) IN ('real', 'integer') THEN {0} END"
-        status = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(vocab.STATUSES))
-        certainty = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(vocab.CERTAINTIES))
-        packed = (
-            f"({epoch_sql('t')} + {_TIME_SHIFT}) * 2097152"
-            f" + IFNULL(CASE WHEN {number.format('strength')} BETWEEN 0 AND 100"
-            f" THEN CAST(round(strength * {_STRENGTH_UNITS}) AS INTEGER) END, {_STRENGTH_BAD}) * 128"
-            f" + IFNULL(CASE status {status} END, {_STATUS_BAD}) * 8"
-            f" + IFNULL(CASE certainty {certainty} END, {_CERTAINTY_BAD}) * 2"
-            f" + (interpolate IS NOT 0)"
-        )
-        sql = (
-            f"SELECT IFNULL({packed}, -1), IFNULL({number.format('lat')}, 1e999), "
-            f"IFNULL({number.format('lon')}, 1e999), IFNULL({number.format('citation_id')}, -1) "
-            "FROM keyframe ORDER BY unit_id, t"
-        )
-        dtype = np.dtype([("packed", np.int64), ("lat", np.float64), ("lon", np.float64), ("citation", np.int64)])
-        cols = np.fromiter(self.db.execute(sql), dtype=dtype, count=total)
-        unit_index = np.repeat(np.array([u for u, _ in runs], np.int64), np.array([c for _, c in runs], np.int64))
-        p = cols["packed"]
-        bad_time = p < 0
-        if bad_time.any():
-            self._report_keyframes(f"{epoch_sql('t')} IS NULL", "t", "not an ISO 8601 time with a UTC offset")
-        strength = (p >> 7) & _STRENGTH_BAD
-        status_code = ((p >> 3) & 15).astype(np.int8)
-        status_code[status_code == _STATUS_BAD] = -1
-        certainty_code = ((p >> 1) & 3).astype(np.int8)
-        if (certainty_code == _CERTAINTY_BAD).any():
-            self._report_keyframes(
-                f"IFNULL(certainty NOT IN ({', '.join(repr(c) for c in vocab.CERTAINTIES)}), 1)",
-                "certainty",
-                "unknown certainty",
+        careful = self.is_careful(table)
+        if careful:  # every value guarded: a bad one becomes a marker, reported below
+            number = "CASE WHEN typeof({0}) IN ('real', 'integer') THEN {0} END"
+            packed = (
+                f"IFNULL(({epoch_sql('t')} + {_TIME_SHIFT}) * 256 + IFNULL(CASE status {_STATUS_CASE} END, "
+                f"{_STATUS_BAD}) * 8 + IFNULL(CASE certainty {_CERTAINTY_CASE} END, {_CERTAINTY_BAD}) * 2"
+                " + (interpolate IS NOT 0), -1)"
             )
-        citation, place, citations, places = self._keyframe_citations(cols["citation"])
-        keep = (unit_index >= 0) & ~bad_time
-        return UnitTracks(
-            len(units),
-            unit_index[keep],
-            ((p >> 21) - _TIME_SHIFT)[keep].astype(np.float64),
-            cols["lat"][keep],
-            cols["lon"][keep],
-            np.where(strength == _STRENGTH_BAD, np.nan, strength / _STRENGTH_UNITS)[keep],
-            status_code[keep],
-            (p & 1).astype(bool)[keep],
-            certainty_code[keep],
-            citation[keep],
-            place[keep],
-            citations,
-            places,
+            strength = f"IFNULL(CASE WHEN {number.format('strength')} BETWEEN 0 AND 100 THEN strength END, 1e999)"
+            lat, lon = (f"IFNULL({number.format(c)}, 1e999)" for c in ("lat", "lon"))
+            citation = f"IFNULL({number.format('citation_id')}, -1)"
+        else:
+            packed = (
+                f"({parse_sql('t')} + {_TIME_SHIFT}) * 256 + (CASE status {_STATUS_CASE} END) * 8"
+                f" + (CASE certainty {_CERTAINTY_CASE} END) * 2 + interpolate"
+            )
+            strength, lat, lon, citation = "strength", "lat", "lon", "citation_id"
+        sql = f"SELECT {packed}, {strength}, {lat}, {lon}, {citation} FROM keyframe ORDER BY unit_id, t"
+        dtype = np.dtype(
+            [
+                ("packed", np.int64),
+                ("strength", np.float64),
+                ("lat", np.float64),
+                ("lon", np.float64),
+                ("citation", np.int64),
+            ]
         )
+        cols = np.fromiter(self.db.execute(sql), dtype=dtype, count=total)
+        run_units = np.array([u for u, _ in runs], np.int64)
+        run_counts = np.array([c for _, c in runs], np.int64)
+        order = _group_order(run_units, run_counts)  # runs come in unit-id order; put them in unit-index order
+        unit_index = np.repeat(run_units, run_counts)[order]
+        keep = unit_index >= 0
+        p = cols["packed"][order]
+        if careful:
+            keep &= p >= 0
+            self._report_keyframes(f"{epoch_sql('t')} IS NULL", "t", "not an ISO 8601 time with a UTC offset")
+            self._report_keyframes(
+                f"certainty NOT IN ({', '.join(repr(c) for c in vocab.CERTAINTIES)})", "certainty", "unknown certainty"
+            )
+            self._report_keyframes("interpolate NOT IN (0, 1)", "interpolate", "must be 0 or 1")
+        time = ((p >> 8) - _TIME_SHIFT).astype(np.float64)
+        status = ((p >> 3) & 15).astype(np.int8)
+        status[status == _STATUS_BAD] = -1
+        certainty = ((p >> 1) & 3).astype(np.int8)
+        interpolate = (p & 1).astype(bool)
+        del p
+        strength = cols["strength"][order]
+        strength[np.isinf(strength)] = np.nan
+        lat, lon, citation_ids = cols["lat"][order], cols["lon"][order], cols["citation"][order]
+        del cols, order  # keep the peak memory down: the packed rows are no longer needed
+        citation, place, citations, places = self._keyframe_citations(citation_ids)
+        columns = [unit_index, time, lat, lon, strength, status, interpolate, certainty, citation, place]
+        if not keep.all():
+            columns = [c[keep] for c in columns]
+        return UnitTracks(len(units), *columns[:2], *columns[2:], citations, places)
 
     def _keyframe_citations(
         self, ids: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[Citation, ...], tuple[str, ...]]:
         """Map keyframe citation ids to (citation index, place index) and their tables."""
-        rows = self.fetch("citation", "id", [_n("id"), _t("source_key"), _t("locator"), _t("place_id", True)], "id")
+        rows = self.fetch("citation")
         table_ids = np.array([r[0] for r in rows], dtype=np.int64)
         unique: dict[Citation, int] = {}
         citation_by_row = np.array([unique.setdefault(Citation(r[1], r[2]), len(unique)) for r in rows], np.int32)
         place_names = sorted({r[3] for r in rows if r[3] is not None})
         place_of = {name: i for i, name in enumerate(place_names)}
         place_by_row = np.array([place_of[r[3]] if r[3] is not None else -1 for r in rows], dtype=np.int32)
+        order = np.argsort(table_ids, kind="stable")
+        table_ids, citation_by_row, place_by_row = table_ids[order], citation_by_row[order], place_by_row[order]
         pos = np.clip(np.searchsorted(table_ids, ids), 0, max(len(table_ids) - 1, 0))
         found = (table_ids[pos] == ids) if len(table_ids) else np.zeros(len(ids), bool)
         if not found.all():
@@ -417,3 +482,12 @@ class Reader:
     def _report_keyframes(self, condition: str, column: str, message: str) -> None:
         for uid, value in self.db.execute(f"SELECT unit_id, t FROM keyframe WHERE {condition} LIMIT 20"):
             self._problem("keyframe", f"(unit_id={str(uid)[:60]!r}, t={str(value)[:40]!r})", column, message)
+
+
+def _group_order(run_keys: np.ndarray, run_counts: np.ndarray) -> np.ndarray:
+    """Row permutation that puts contiguous runs in order of their key, keeping each run's rows."""
+    starts = np.concatenate(([0], np.cumsum(run_counts)[:-1]))
+    by_key = np.argsort(run_keys, kind="stable")
+    lengths = run_counts[by_key]
+    firsts = np.repeat(starts[by_key] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return firsts + np.arange(int(lengths.sum()))

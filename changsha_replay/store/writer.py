@@ -21,14 +21,14 @@ from .errors import ScenarioError
 from .schema import APPLICATION_ID, DDL, FORMAT_VERSION
 
 
-def save(scenario: Scenario, path: str | os.PathLike) -> None:
+def save(scenario: Scenario, path: str | os.PathLike, *, building_bundle: bool = False) -> None:
     """Write ``scenario`` to ``path``; the old file stays intact until the new one is complete.
 
     Refuses to write a scenario that does not validate (it could not be opened again) and
-    refuses to write over a bundled scenario.
+    refuses to write over a bundled scenario (unless the scenario builder is making it).
     """
     target = Path(path)
-    if is_bundled(target):
+    if is_bundled(target) and not building_bundle:
         raise ScenarioError(f"{target.name}: the bundled scenarios are read-only; save a copy elsewhere")
     problems = validate(scenario)
     if problems:

@@ -1,0 +1,49 @@
+"""Checks that run beside the reading, on their own connection and thread.
+
+SQLite runs a whole ``count(*)`` or ``quick_check`` statement without holding Python's GIL, so
+these checks cost almost no time on a second core while the main thread turns rows into
+Python objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from .errors import ScenarioError
+from .reader import TABLES, bad_value_sql
+from .untrusted import check_integrity, open_untrusted
+
+
+class Verifier:
+    """Integrity check and search for bad values, in a background thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.bad_tables: set[str] = set()
+        self._error: ScenarioError | None = None
+        self._thread = threading.Thread(target=self._run, name="scenario-verifier", daemon=True)
+
+    def start(self) -> Verifier:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            with open_untrusted(self.path) as db:
+                check_integrity(db, self.path)
+                for table in (*TABLES, "keyframe"):
+                    (count,) = db.execute(bad_value_sql(table)).fetchone()
+                    if count:
+                        self.bad_tables.add(table)
+        except ScenarioError as exc:
+            self._error = exc
+        except Exception as exc:
+            self._error = ScenarioError(f"{self.path.name}: cannot be read ({type(exc).__name__}: {exc})")
+
+    def result(self) -> set[str]:
+        """Tables with bad values; raises the ScenarioError the checks ended with, if any."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.bad_tables

@@ -61,7 +61,7 @@ class UnitTracks:
 
     ``offsets[u]:offsets[u + 1]`` is the slice of unit ``u``. ``citation`` and ``place`` index into
     ``citations`` and ``places`` (-1: no place). Arrays are read-only.
-    Seeking costs one binary search per unit over a precomputed composite key.
+    Seeking costs one binary search per unit (all units searched together, vectorised).
     """
 
     __slots__ = (
@@ -69,13 +69,11 @@ class UnitTracks:
         "offsets",
         "citations",
         "places",
-        "_key",
-        "_origin",
-        "_stride",
+        "_rows",
         "_first",
+        "_steps",
         "_last",
         "_has",
-        "_probe",
     )
 
     def __init__(
@@ -108,10 +106,14 @@ class UnitTracks:
 
         if order is not None:
             unit_index = unit_index[order]
-        self.time = time = column(time, np.float64, 0.0)
-        self.lat = column(lat, np.float64, np.nan)
-        self.lon = column(lon, np.float64, np.nan)
-        self.strength = column(strength, np.float64, 100.0)
+        # time, lat, lon and strength side by side: state_at() gathers a unit's two keyframes
+        # from one place in memory instead of eight.
+        rows = np.empty((n, 4))
+        for k, (values, default) in enumerate(((time, 0.0), (lat, np.nan), (lon, np.nan), (strength, 100.0))):
+            rows[:, k] = column(values, np.float64, default)
+        rows.setflags(write=False)
+        self._rows = rows
+        self.time, self.lat, self.lon, self.strength = (rows[:, k] for k in range(4))
         self.status = column(status, np.int8, 0)
         self.interpolate = column(interpolate, np.bool_, True)
         self.certainty = column(certainty, np.int8, 0)
@@ -124,18 +126,11 @@ class UnitTracks:
         counts = np.bincount(unit_index, minlength=unit_count) if n else np.zeros(unit_count, np.int64)
         self.offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         self.offsets.setflags(write=False)
-        self._origin = float(time.min()) if n else 0.0
-        span = float(time.max()) - self._origin if n else 0.0
-        self._stride = span + 1.0
-        key = unit_index * self._stride + (time - self._origin)
-        key.setflags(write=False)
-        self._key = key
         # Per-unit constants of state_at(), computed once.
         self._first = self.offsets[:-1]
         self._has = self.offsets[1:] > self._first
         self._last = np.where(self._has, self.offsets[1:] - 1, 0)
-        self._first = np.where(self._has, self._first, 0)
-        self._probe = np.arange(unit_count) * self._stride
+        self._steps = int(np.ceil(np.log2(int(counts.max()) + 1))) if n else 0
 
     # -- sizes and per-unit access -------------------------------------------------------
     @property
@@ -194,20 +189,30 @@ class UnitTracks:
             return UnitStates(
                 float(t), nan, nan.copy(), nan.copy(), np.full(count, -1, np.int8), np.full(count, -1, np.int64)
             )
-        tc = min(max(float(t), self._origin), self._origin + self._stride - 1.0)
-        i0 = np.searchsorted(self._key, self._probe + (tc - self._origin), side="right") - 1
-        np.maximum(i0, self._first, out=i0)  # before the first keyframe: hold the first
+        tc = float(t)
+        # One binary search per unit, all units at once: the first keyframe later than tc.
+        lo, hi = self._first.copy(), self.offsets[1:].copy()
+        top = len(self.time) - 1
+        for _ in range(self._steps):
+            active = lo < hi
+            mid = (lo + hi) >> 1
+            later = self.time[np.minimum(mid, top)] > tc
+            np.copyto(hi, mid, where=active & later)
+            np.copyto(lo, mid + 1, where=active & ~later)
+        i0 = lo - 1
+        np.maximum(i0, np.where(self._has, self._first, 0), out=i0)  # before the first keyframe: hold it
         np.minimum(i0, self._last, out=i0)
         i1 = np.minimum(i0 + 1, self._last)
-        t0 = self.time[i0]
-        dt = self.time[i1] - t0
+        r0, r1 = self._rows[i0], self._rows[i1]
+        t0 = r0[:, 0]
+        dt = r1[:, 0] - t0
         glide = self.interpolate[i0] & (dt > 0) & (tc > t0)
         f = np.zeros(count)
         np.divide(tc - t0, dt, out=f, where=glide)
         np.minimum(f, 1.0, out=f)
-        lat = _lerp(self.lat[i0], self.lat[i1], f)
-        lon = _lerp(self.lon[i0], self.lon[i1], f)
-        strength = _lerp(self.strength[i0], self.strength[i1], f)
+        lat = _lerp(r0[:, 1], r1[:, 1], f)
+        lon = _lerp(r0[:, 2], r1[:, 2], f)
+        strength = _lerp(r0[:, 3], r1[:, 3], f)
         status = self.status[i0]
         if not self._has.all():
             missing = ~self._has

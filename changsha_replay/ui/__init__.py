@@ -1,0 +1,1 @@
+"""The Qt user interface. Views observe the Session; none of them reads files."""

@@ -1,0 +1,139 @@
+"""The timeline scrubber: phases as named bands, event density marks, the current time."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from .names import bilingual, short_time
+from .session import Session
+
+_BANDS = (QColor("#e8e4da"), QColor("#d9d3c5"))
+_HANDLE = QColor("#b91c1c")
+_MARKS = QColor("#334155")
+_LOOP = QColor(37, 99, 235, 50)
+
+
+class Scrubber(QWidget):
+    """Click to seek; drag to scrub (playback pauses). Phases are drawn as bands, events as ticks."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setMinimumHeight(40)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click to jump, drag to scrub")
+        self._pressed_at: float | None = None
+        self._dragging = False
+        self._density: np.ndarray = np.zeros(0)
+        session.scenario_changed.connect(self._on_scenario_changed)
+        session.time_changed.connect(lambda _t: self.update())
+        session.name_mode_changed.connect(lambda _m: self.update())
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, 40)
+
+    # -- geometry ------------------------------------------------------------------------
+    def _track(self) -> QRectF:
+        return QRectF(6, 4, max(self.width() - 12, 1), self.height() - 8)
+
+    def _x_of(self, t: float) -> float:
+        info = self.session.scenario.info
+        track = self._track()
+        return track.left() + (t - info.start) / (info.end - info.start) * track.width()
+
+    def time_at(self, x: float) -> float:
+        info = self.session.scenario.info
+        track = self._track()
+        f = min(max((x - track.left()) / track.width(), 0.0), 1.0)
+        return info.start + f * (info.end - info.start)
+
+    def _on_scenario_changed(self) -> None:
+        scenario = self.session.scenario
+        if scenario is not None and len(scenario.events):
+            bins = 240
+            self._density, _ = np.histogram(
+                scenario.events.times, bins=bins, range=(scenario.info.start, scenario.info.end)
+            )
+        else:
+            self._density = np.zeros(0)
+        self.update()
+
+    # -- painting ------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        scenario = self.session.scenario
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        track = self._track()
+        if scenario is None:
+            painter.fillRect(track, _BANDS[0])
+            return
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF() - 1, 7))
+        painter.setFont(font)
+        current = self.session.phase_index
+        for i, phase in enumerate(scenario.phases):
+            x0, x1 = self._x_of(phase.start), self._x_of(phase.end)
+            band = QRectF(x0, track.top(), x1 - x0, track.height())
+            painter.fillRect(band, _BANDS[i % 2].darker(108) if i == current else _BANDS[i % 2])
+            label = f"{i + 1} {bilingual(phase.title_en, phase.title_zh, self.session.name_mode)}"
+            text_rect = band.adjusted(4, 2, -3, -track.height() / 2)
+            metrics = painter.fontMetrics()
+            painter.setPen(QColor("#44403c"))
+            if metrics.horizontalAdvance(str(i + 1)) + 6 < band.width():
+                elided = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(text_rect.width()))
+                painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, elided)
+        loop = self.session.clock.loop if self.session.clock else None
+        if loop is not None:
+            x0, x1 = self._x_of(loop[0]), self._x_of(loop[1])
+            painter.fillRect(QRectF(x0, track.top(), x1 - x0, track.height()), _LOOP)
+        if len(self._density) and self._density.max() > 0:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_MARKS)
+            width = track.width() / len(self._density)
+            scale = (track.height() * 0.45) / self._density.max()
+            for i in np.flatnonzero(self._density):
+                h = max(2.0, self._density[i] * scale)
+                painter.drawRect(QRectF(track.left() + i * width, track.bottom() - h, max(width - 0.5, 1.0), h))
+        x = self._x_of(self.session.time)
+        painter.setPen(QPen(_HANDLE, 2))
+        painter.drawLine(QPointF(x, track.top() - 2), QPointF(x, track.bottom() + 2))
+        painter.setBrush(_HANDLE)
+        painter.drawEllipse(QPointF(x, track.top() + 1), 4, 4)
+        painter.end()
+
+    # -- mouse ---------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.session.scenario is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._pressed_at = event.position().x()
+        self._dragging = False
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.session.scenario is None:
+            return
+        x = event.position().x()
+        if self._pressed_at is not None and (self._dragging or abs(x - self._pressed_at) > 3):
+            self._dragging = True
+            self.session.scrub(self.time_at(x))
+        else:
+            t = self.time_at(x)
+            phase = self.session.scenario.phases.at(t)
+            title = bilingual(phase.title_en, phase.title_zh, self.session.name_mode) if phase else ""
+            QToolTip.showText(
+                event.globalPosition().toPoint(),
+                f"{short_time(t, self.session.scenario.info.time_zone)}\n{title}",
+                self,
+            )
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pressed_at is None or self.session.scenario is None:
+            return
+        if not self._dragging:
+            self.session.seek(self.time_at(event.position().x()))
+        self._pressed_at = None
+        self._dragging = False

@@ -50,7 +50,7 @@ def test_frame_rate_does_not_change_speed(qapp):
         s.set_scenario(tiny())
         s.set_rate_index(0)
         s.play()
-        for _ in range(int(round(2.0 / step))):
+        for _ in range(round(2.0 / step)):
             wall.now += step
             s.tick()
         results.append(s.time)

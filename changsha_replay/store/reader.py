@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,13 +256,13 @@ class Reader:
     def is_careful(self, table: str) -> bool:
         return "*" in self.careful or table in self.careful
 
-    def fetch(self, table: str) -> list[tuple]:
+    def fetch(self, table: str) -> Iterable[tuple]:
         """Rows of ``table`` (its spec's columns, times as epoch seconds). Read carefully, a bad
         value is reported against the row named by the key column and replaced by a neutral one."""
         spec = TABLES[table]
         if not self.is_careful(table):
             select = ", ".join(parse_sql(c.name) if c.kind == "time" else c.name for c in spec.cols)
-            return self.db.execute(f"SELECT {select} FROM {table} ORDER BY {spec.order}").fetchall()
+            return self.db.execute(f"SELECT {select} FROM {table} ORDER BY {spec.order}")
         raw = self.db.execute(
             f"SELECT {spec.key}, {', '.join(c.name for c in spec.cols)} FROM {table} ORDER BY {spec.order}"
         )
@@ -313,7 +314,7 @@ class Reader:
         )
 
     def _info(self) -> ScenarioInfo:
-        rows = self.fetch("scenario")
+        rows = list(self.fetch("scenario"))
         if len(rows) != 1:
             self._problem("scenario", "", "", f"must have exactly one row, has {len(rows)}")
         if not rows:
@@ -328,8 +329,13 @@ class Reader:
 
     def _citations(self, table: str) -> dict[str, list[Citation]]:
         found: dict[str, list[Citation]] = defaultdict(list)
+        shared: dict[tuple[str, str], Citation] = {}  # one object per distinct citation
         for who, key, locator in self.fetch(table):
-            found[who].append(Citation(key, locator))
+            pair = (key, locator)
+            citation = shared.get(pair)
+            if citation is None:
+                citation = shared[pair] = Citation(key, locator)
+            found[who].append(citation)
         return found
 
     def _units(self) -> OrderOfBattle:
@@ -345,14 +351,42 @@ class Reader:
         return Phases(Phase(pid, start, stop, *rest) for (pid, start, *rest), stop in zip(rows, ends))
 
     def _events(self) -> EventLog:
+        # Values that repeat (unit links, citations, kinds, bases) are shared, not copied per event:
+        # a scenario may hold 100,000 events.
         links: dict[str, list[EventUnit]] = defaultdict(list)
+        shared: dict[tuple[str, str], EventUnit] = {}
         for eid, uid, role in self.fetch("event_unit"):
-            links[eid].append(EventUnit(uid, role))
+            link = shared.get((uid, role))
+            if link is None:
+                link = shared[(uid, role)] = EventUnit(uid, role)
+            links[eid].append(link)
         citations = self._citations("event_source")
-        empty = ()
-        events = [
-            Event(*r, tuple(links.get(r[0], empty)), tuple(citations.get(r[0], empty))) for r in self.fetch("event")
-        ]
+        words: dict[str, str] = {}
+        word = words.setdefault
+        groups: dict[tuple, tuple] = {}
+        group = groups.setdefault
+        empty: list = []
+        events = []
+        for eid, t, kind, *texts, end, lat, lon, place, basis, ov_en, ov_zh in self.fetch("event"):
+            units = tuple(links.get(eid, empty))
+            sources = tuple(citations.get(eid, empty))
+            events.append(
+                Event(
+                    eid,
+                    t,
+                    word(kind, kind),
+                    *texts,
+                    end,
+                    lat,
+                    lon,
+                    place and word(place, place),
+                    word(basis, basis),
+                    ov_en,
+                    ov_zh,
+                    group(units, units),
+                    group(sources, sources),
+                )
+            )
         if links or citations:
             known = {e.id for e in events}
             for table, found in (("event_unit", links), ("event_source", citations)):
@@ -462,7 +496,7 @@ class Reader:
         self, ids: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[Citation, ...], tuple[str, ...]]:
         """Map keyframe citation ids to (citation index, place index) and their tables."""
-        rows = self.fetch("citation")
+        rows = list(self.fetch("citation"))
         table_ids = np.array([r[0] for r in rows], dtype=np.int64)
         unique: dict[Citation, int] = {}
         citation_by_row = np.array([unique.setdefault(Citation(r[1], r[2]), len(unique)) for r in rows], np.int32)

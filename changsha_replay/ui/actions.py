@@ -29,6 +29,7 @@ PLAYBACK: tuple[ActionSpec, ...] = (
     ActionSpec("slower", "Slower", ("-",), "Play more slowly"),
     ActionSpec("faster", "Faster", ("+", "="), "Play faster"),
     ActionSpec("follow", "Follow Selected Unit", ("F",), "Keep the selected unit centred while playing"),
+    ActionSpec("loop", "Loop Current Phase", ("L",), "Repeat the current phase while playing"),
 )
 
 
@@ -48,6 +49,9 @@ class PlaybackActions(QObject):
             self.actions[spec.name] = action
         a = self.actions
         a["follow"].setCheckable(True)
+        a["loop"].setCheckable(True)
+        a["loop"].toggled.connect(session.loop_current_phase)
+        session.loop_changed.connect(lambda loop: a["loop"].setChecked(loop is not None))
         a["play"].triggered.connect(session.toggle_play)
         a["prev_event"].triggered.connect(lambda: session.step_event(-1))
         a["next_event"].triggered.connect(lambda: session.step_event(+1))

@@ -33,6 +33,7 @@ class Scrubber(QWidget):
         session.scenario_changed.connect(self._on_scenario_changed)
         session.time_changed.connect(lambda _t: self.update())
         session.name_mode_changed.connect(lambda _m: self.update())
+        session.loop_changed.connect(lambda _l: self.update())
 
     def sizeHint(self) -> QSize:
         return QSize(600, 40)

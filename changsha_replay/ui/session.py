@@ -43,6 +43,7 @@ class Session(QObject):
     selection_changed = Signal(object)  # frozenset of unit ids
     name_mode_changed = Signal(str)  # "en", "zh" or "both"
     follow_changed = Signal(bool)
+    loop_changed = Signal(object)  # (start, end) or None
 
     def __init__(self, parent: QObject | None = None, wall_clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
@@ -72,6 +73,7 @@ class Session(QObject):
         self.scenario, self.path = scenario, path
         self.selection = frozenset()
         self.undo_stack.clear()
+        self.loop_changed.emit(None)
         self._state = None
         if scenario is None:
             self.clock = None
@@ -137,8 +139,18 @@ class Session(QObject):
             self._apply(self.clock.to_end())
 
     def set_loop(self, a: float | None, b: float | None = None) -> None:
+        """Repeat the span a–b while playing (None: no loop)."""
         if self.clock is not None:
             self.clock.set_loop(a, b)
+            self.loop_changed.emit(self.clock.loop)
+
+    def loop_current_phase(self, on: bool) -> None:
+        """Repeat the current phase while playing, or stop repeating."""
+        if self.scenario is None or not on or self.phase_index < 0:
+            self.set_loop(None)
+            return
+        phase = self.scenario.phases[self.phase_index]
+        self.set_loop(phase.start, phase.end)
 
     # -- play ----------------------------------------------------------------------------
     @property

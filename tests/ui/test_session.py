@@ -115,3 +115,20 @@ def test_selection_and_options(session):
     session.slower()
     session.slower()
     assert session.rate == RATES[session.rate_index][0]
+
+
+def test_loop_the_current_phase(session):
+    loops = []
+    session.loop_changed.connect(loops.append)
+    session.seek(T0 + 7 * HOUR)
+    session.loop_current_phase(True)
+    assert loops[-1] == (T0 + 6 * HOUR, T0 + 12 * HOUR)
+    session.set_rate_index([r for r, _ in RATES].index(3 * 3600.0))
+    session.play()
+    for _ in range(12):
+        session.fake.now += 0.2
+        session.tick()
+        assert T0 + 6 * HOUR <= session.time <= T0 + 12 * HOUR
+    assert session.playing
+    session.loop_current_phase(False)
+    assert loops[-1] is None

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check --constraint requirements-lock.txt
 
-.PHONY: run test lint bench scenario clean
+.PHONY: run test lint bench scenario screenshots clean
 
 $(VENV)/.app: pyproject.toml requirements-lock.txt
 	tools/system-deps.sh --app-only
@@ -31,9 +31,16 @@ lint: $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/map_frame.py
+	$(PY) benchmarks/startup.py
 
 scenario: $(VENV)/.app
 	$(PY) -m changsha_replay build scenarios/changsha-1942 scenarios/changsha-1942.sqlite
+
+screenshots: $(VENV)/.app
+	$(PY) -m changsha_replay --time 1941-12-25T12:00+08:00 --screenshot docs/images/1941-12-25-xinqiang.png
+	$(PY) -m changsha_replay --time 1942-01-05T12:00+08:00 --screenshot docs/images/1942-01-05-liuyang.png
+	$(PY) -m changsha_replay --time 1942-01-09T12:00+08:00 --screenshot docs/images/1942-01-09-encirclement.png
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis .ruff_cache

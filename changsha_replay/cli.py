@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import APP_NAME, __version__
 from .model.scenario import Scenario
-from .model.times import format_time
+from .model.times import TimeFormatError, format_time, parse_time
 from .store import FORMAT_VERSION, ScenarioError, check, load, save
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -118,29 +118,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_app(args)
 
 
-def run_app(args: Sequence[str]) -> int:
-    """Open a scenario (the bundled one by default). Until the replay window exists: its summary."""
-    from .resources import default_scenario
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size like 1600x1000: {text!r}") from None
+    if not (200 <= w <= 10000 and 200 <= h <= 10000):
+        raise argparse.ArgumentTypeError(f"size out of range (200–10000 pixels): {text!r}")
+    return w, h
 
+
+def _time(text: str) -> float:
+    try:
+        return parse_time(text)
+    except TimeFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def run_app(args: Sequence[str]) -> int:
+    """Open the replay window on a scenario (the last one, or the bundled Changsha scenario)."""
     parser = argparse.ArgumentParser(
         prog="changsha-replay",
-        description=f"{APP_NAME} {__version__}",
+        description=f"{APP_NAME} {__version__}: replay the Third Battle of Changsha.",
         epilog="Tools: changsha-replay validate FILE… | info FILE | build SRC OUT",
     )
-    parser.add_argument("scenario", nargs="?", help="scenario file (default: the bundled Changsha 1941–42)")
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        help="scenario file (default: the last one, or the bundled Changsha 1941–42 scenario)",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--phase", type=int, metavar="N", help="open at the start of phase N (1-based)")
+    where.add_argument("--time", type=_time, metavar="ISO8601", help="open at this time, e.g. 1942-01-05T06:00+08:00")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG", help="render the window to a PNG and exit")
+    parser.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH", help="window size for --screenshot")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     try:
         ns = parser.parse_args(list(args))
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
-    path = ns.scenario or str(default_scenario())
-    try:
-        scenario = load(path)
-    except ScenarioError as exc:
-        _error(str(exc))
-        return EXIT_USAGE
-    print(summary(scenario, path))
-    return EXIT_OK
+    from .ui.app import Options, run
+
+    return run(Options(ns.scenario, ns.phase, ns.time, ns.screenshot, ns.size))
 
 
 if __name__ == "__main__":

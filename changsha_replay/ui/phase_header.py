@@ -20,8 +20,11 @@ class PhaseHeader(QWidget):
         font.setPointSizeF(font.pointSizeF() + 3)
         font.setBold(True)
         self.title.setFont(font)
+        self.title.setWordWrap(True)  # never widen the window: wrap instead
+        self.title.setMinimumWidth(1)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
+        self.summary.setMinimumWidth(1)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .actions import PlaybackActions
 from .names import bilingual, short_time
@@ -62,6 +71,7 @@ class PlaybackBar(QWidget):
         self.time_label.setFont(font)
         self.phase_label = QLabel(self)
         self.phase_label.setObjectName("phaseLabel")
+        self.phase_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clip, not widen
         row.addWidget(self.time_label)
         row.addSpacing(10)
         row.addWidget(self.phase_label, 1)

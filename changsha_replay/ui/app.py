@@ -1,0 +1,98 @@
+"""Starting the application: QApplication, fonts, the main window, and the command-line options."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for (already checked for form)."""
+
+    scenario: Path | None
+    phase: int | None  # 1-based
+    time: float | None
+    screenshot: Path | None
+    size: tuple[int, int]
+
+
+def _fail(message: str) -> int:
+    print(f"changsha-replay: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def run(options: Options) -> int:
+    """Open the window (or render a screenshot) and return the exit code."""
+    if options.screenshot is not None and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a picture needs no display
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from .. import APP_NAME, __version__
+    from ..resources import default_scenario
+    from ..store import ScenarioError
+    from .main_window import MainWindow
+    from .map.fonts import ensure_fonts
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    ensure_fonts()
+    if options.screenshot is not None:  # neither read nor write the user's layout
+        scratch = tempfile.mkdtemp(prefix="changsha-replay-")
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+    else:
+        settings = QSettings()
+    window = MainWindow(settings=settings)
+    path = options.scenario
+    if path is None:
+        last = settings.value("lastFile")
+        path = Path(last) if isinstance(last, str) and Path(last).is_file() else default_scenario()
+    try:
+        window.session.open(path)
+    except ScenarioError as error:
+        if options.scenario is not None:
+            return _fail(str(error))
+        window.session.open(default_scenario())  # a remembered file went bad: the bundled one instead
+    else:
+        window.remember(Path(path))
+    error = _position(window.session, options)
+    if error:
+        return _fail(error)
+    if options.screenshot is not None:
+        return _screenshot(app, window, options.screenshot, options.size)
+    window.show()
+    return app.exec()
+
+
+def _position(session, options: Options) -> str | None:
+    scenario = session.scenario
+    if options.phase is not None:
+        if not 1 <= options.phase <= len(scenario.phases):
+            return f"--phase must be between 1 and {len(scenario.phases)}"
+        session.seek(scenario.phases[options.phase - 1].start)
+    if options.time is not None:
+        if not scenario.info.start <= options.time <= scenario.info.end:
+            return "--time is outside the scenario's time span"
+        session.seek(options.time)
+    return None
+
+
+def _screenshot(app, window, path: Path, size: tuple[int, int]) -> int:
+    window.resize(*size)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    image = window.grab().toImage()
+    if not image.save(str(path)):
+        return _fail(f"cannot write the screenshot to {path}")
+    window.session.pause()
+    window.close()
+    return 0

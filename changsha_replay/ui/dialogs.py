@@ -1,0 +1,84 @@
+"""Help → Keyboard Shortcuts and About, and the error dialog for files that cannot be opened."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
+
+from .. import APP_NAME, __version__
+from ..model.scenario import Scenario
+from ..store import ScenarioError
+from .actions import PLAYBACK
+
+OTHER_KEYS = (
+    ("Ctrl+O", "Open a scenario"),
+    ("Ctrl+W", "Close the scenario"),
+    ("Ctrl+Q", "Quit"),
+    ("Ctrl+0", "Fit the map to the scenario"),
+    ("Ctrl+Arrows", "Pan the map (when it has focus)"),
+    ("Ctrl+= / Ctrl+−", "Zoom the map in / out (when it has focus); the mouse wheel zooms too"),
+    ("?", "This list"),
+)
+
+
+def _browser_dialog(parent: QWidget | None, title: str, html: str, size: tuple[int, int]) -> QDialog:
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    text = QTextBrowser(dialog)
+    text.setOpenExternalLinks(True)
+    text.setHtml(html)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(text)
+    layout.addWidget(buttons)
+    dialog.resize(*size)
+    return dialog
+
+
+def shortcuts_dialog(parent: QWidget | None) -> QDialog:
+    rows = [(" or ".join(spec.keys), spec.tip) for spec in PLAYBACK] + list(OTHER_KEYS)
+    body = "".join(
+        f"<tr><td style='padding:2px 14px 2px 0'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in rows
+    )
+    html = f"<h3>Keyboard shortcuts</h3><table>{body}</table>"
+    return _browser_dialog(parent, "Keyboard Shortcuts", html, (520, 460))
+
+
+def about_dialog(parent: QWidget | None, scenario: Scenario | None) -> QDialog:
+    parts = [
+        f"<h2>{APP_NAME} {escape(__version__)}</h2>",
+        "<p>Replay, study and annotate a historical battle: the Third Battle of Changsha, "
+        "December 1941 – January 1942.</p>",
+        "<p>Built with PySide6 (Qt, LGPL-3.0), pyqtgraph (MIT), sqlite-utils (Apache-2.0), NumPy (BSD) and "
+        "milsymbol (MIT; APP-6 / MIL-STD-2525 symbols). Chinese text: WenQuanYi Micro Hei (Apache-2.0).</p>",
+    ]
+    if scenario is not None:
+        parts.append(f"<h3>Data of “{escape(scenario.info.title_en)}”</h3><ul>")
+        for credit in scenario.credits:
+            link = f" — <a href='{escape(credit.url)}'>{escape(credit.url)}</a>" if credit.url else ""
+            parts.append(
+                f"<li><b>{escape(credit.subject)}</b>: {escape(credit.holder)}, {escape(credit.licence)}{link}</li>"
+            )
+        parts.append("</ul><h3>Sources</h3><ul>")
+        for source in scenario.sources:
+            link = f" — <a href='{escape(source.url)}'>link</a>" if source.url.startswith("http") else ""
+            parts.append(f"<li><b>{escape(source.key)}</b>: {escape(source.title)}{link}</li>")
+        parts.append("</ul>")
+    return _browser_dialog(parent, f"About {APP_NAME}", "".join(parts), (640, 560))
+
+
+def show_open_error(parent: QWidget | None, error: ScenarioError) -> QMessageBox:
+    """A clear, window-modal dialog naming the problem; the problems, if any, under Show Details."""
+    box = QMessageBox(parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Cannot open scenario")
+    box.setText(str(error))
+    box.setInformativeText("The scenario that was open stays open.")
+    if error.problems:
+        box.setDetailedText("\n".join(str(p) for p in error.problems))
+    box.open()
+    return box

@@ -1,0 +1,239 @@
+"""The main window: the map in the centre, the order of battle and the event log in docks,
+the playback bar at the bottom, menus, and the remembered layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget
+
+from .. import APP_NAME
+from ..resources import default_scenario
+from ..store import ScenarioError
+from .actions import PlaybackActions
+from .dialogs import about_dialog, shortcuts_dialog, show_open_error
+from .event_log import EventLogDock
+from .map.canvas import MapCanvas
+from .names import bilingual, unit_name
+from .orbat import OrbatDock
+from .phase_header import PhaseHeader
+from .playback_bar import PlaybackBar
+from .session import Session
+
+MAX_RECENT = 8
+NAME_MODES = (("en", "English"), ("zh", "中文"), ("both", "English + 中文"))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self._shown = False
+        self.session = session or Session(self)
+        self.settings = settings or QSettings()
+        self.playback = PlaybackActions(self.session, self)
+        self.map = MapCanvas(self.session, self)
+        self.header = PhaseHeader(self.session, self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.header)
+        column.addWidget(self.map, 1)
+        self.setCentralWidget(central)
+        self.orbat_dock = OrbatDock(self.session, self)
+        self.event_dock = EventLogDock(self.session, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.orbat_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.event_dock)
+        self.playback_bar = PlaybackBar(self.session, self.playback, self)
+        bar = QToolBar("Playback", self)
+        bar.setObjectName("playbackToolBar")
+        bar.setMovable(False)
+        bar.addWidget(self.playback_bar)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+        self.cursor_label = QLabel(self)
+        self.selection_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.selection_label)
+        self.statusBar().addPermanentWidget(self.cursor_label)
+        self._build_menus()
+        self._connect()
+        self._restore_settings()
+        self._update_title()
+
+    # -- construction --------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = file_menu.addAction("&Open…", QKeySequence.StandardKey.Open, self.choose_file)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.close_action = file_menu.addAction("&Close", QKeySequence.StandardKey.Close, self.close_scenario)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        view = bar.addMenu("&View")
+        view.addAction(self.orbat_dock.toggleViewAction())
+        view.addAction(self.event_dock.toggleViewAction())
+        view.addSeparator()
+        layers = view.addMenu("Map &Layers")
+        self.layer_actions: dict[str, QAction] = {}
+        for name in self.map.layer_names():
+            action = layers.addAction(name.replace("_", " ").capitalize())
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda on, n=name: self.map.set_layer_visible(n, on))
+            self.layer_actions[name] = action
+        names = view.addMenu("&Names")
+        group = QActionGroup(self)
+        self.name_actions: dict[str, QAction] = {}
+        for mode, label in NAME_MODES:
+            action = names.addAction(label)
+            action.setCheckable(True)
+            action.setActionGroup(group)
+            action.triggered.connect(lambda _checked=False, m=mode: self.session.set_name_mode(m))
+            self.name_actions[mode] = action
+        self.name_actions[self.session.name_mode].setChecked(True)
+        view.addSeparator()
+        view.addAction("&Fit Map to Scenario", QKeySequence("Ctrl+0"), self.map.fit_scenario)
+
+        play = bar.addMenu("&Playback")
+        for name in ("play", "prev_event", "next_event", "prev_phase", "next_phase", "start", "end"):
+            play.addAction(self.playback[name])
+        play.addSeparator()
+        play.addAction(self.playback["slower"])
+        play.addAction(self.playback["faster"])
+        play.addSeparator()
+        play.addAction(self.playback["follow"])
+        play.addAction(self.playback["loop"])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&Keyboard Shortcuts", QKeySequence("?"), lambda: shortcuts_dialog(self).open())
+        about = help_menu.addAction("&About Changsha Replay", lambda: about_dialog(self, self.session.scenario).open())
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _connect(self) -> None:
+        s = self.session
+        s.scenario_changed.connect(self._on_scenario_changed)
+        s.phase_changed.connect(lambda _i: self._update_title())
+        s.name_mode_changed.connect(self._on_name_mode_changed)
+        s.selection_changed.connect(self._on_selection_changed)
+        self.map.cursor_moved.connect(self._on_cursor_moved)
+        self.orbat_dock.hidden_branches_changed.connect(self.map.set_hidden_branches)
+        self.orbat_dock.center_requested.connect(self.map.center_on)
+        self.event_dock.center_requested.connect(self.map.center_on)
+
+    # -- documents -----------------------------------------------------------------------
+    def open_file(self, path: str | Path) -> bool:
+        """Open a scenario; on failure an error dialog, and the open scenario stays."""
+        try:
+            self.session.open(path)
+        except ScenarioError as error:
+            show_open_error(self, error)
+            return False
+        self.remember(Path(path))
+        return True
+
+    def choose_file(self) -> None:
+        start = str(self.session.path.parent if self.session.path else default_scenario().parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open Scenario", start, "Scenarios (*.sqlite *.db);;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def close_scenario(self) -> None:
+        self.session.set_scenario(None)
+
+    def remember(self, path: Path) -> None:
+        """Put a file at the top of File → Open Recent and open it next time."""
+        recent = [str(path.resolve())] + [p for p in self._recent() if p != str(path.resolve())]
+        self.settings.setValue("recentFiles", recent[:MAX_RECENT])
+        self.settings.setValue("lastFile", str(path.resolve()))
+        self._fill_recent_menu()
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self._recent():
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_file(p)).setToolTip(path)
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    # -- reactions -----------------------------------------------------------------------
+    def _on_scenario_changed(self) -> None:
+        self.close_action.setEnabled(self.session.scenario is not None)
+        self.map.fit_scenario()
+        self._update_title()
+
+    def _on_name_mode_changed(self, mode: str) -> None:
+        self.name_actions[mode].setChecked(True)
+        self._update_title()
+        self._on_selection_changed(self.session.selection)
+
+    def _on_selection_changed(self, ids: frozenset[str]) -> None:
+        scenario = self.session.scenario
+        if scenario is None or not ids:
+            self.selection_label.setText("")
+            return
+        names = [unit_name(scenario.units.unit(i), self.session.name_mode) for i in sorted(ids) if i in scenario.units]
+        self.selection_label.setText("Selected: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+
+    def _on_cursor_moved(self, lat: float, lon: float) -> None:
+        ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
+        self.cursor_label.setText(f"{abs(lat):.4f}° {ns}  {abs(lon):.4f}° {ew}")
+
+    def _update_title(self) -> None:
+        scenario = self.session.scenario
+        if scenario is None:
+            self.setWindowTitle(APP_NAME)
+            return
+        mode = self.session.name_mode
+        parts = [bilingual(scenario.info.title_en, scenario.info.title_zh, mode), APP_NAME]
+        i = self.session.phase_index
+        if i >= 0:
+            phase = scenario.phases[i]
+            parts.insert(0, f"Phase {i + 1}: {bilingual(phase.title_en, phase.title_zh, mode)}")
+        self.setWindowTitle(" — ".join(parts))
+
+    # -- settings ------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1600, 1000)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        mode = self.settings.value("view/names", "en")
+        if mode in dict(NAME_MODES):
+            self.session.set_name_mode(mode)
+        rate = self.settings.value("playback/rateIndex")
+        if rate is not None:
+            self.session.set_rate_index(int(rate))
+        hidden = self.settings.value("view/hiddenLayers", [])
+        for name in [hidden] if isinstance(hidden, str) else list(hidden or []):
+            if name in self.layer_actions:
+                self.layer_actions[name].setChecked(False)
+        self._fill_recent_menu()
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("view/names", self.session.name_mode)
+        self.settings.setValue("playback/rateIndex", self.session.rate_index)
+        self.settings.setValue("view/hiddenLayers", [n for n, a in self.layer_actions.items() if not a.isChecked()])
+        self.settings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:  # start with the keys going to the map, not a filter box
+            self._shown = True
+            self.map.setFocus()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.session.pause()
+        self.save_settings()
+        super().closeEvent(event)

@@ -1,0 +1,246 @@
+"""The static basemap: paper, lakes, rivers, time-spanned features and places, drawn as one image.
+
+All static layers are painted (antialiased) into one opaque, viewport-sized image that is
+kept until the view or a layer changes. A frame then costs a single opaque blit instead of
+one alpha-blended, viewport-sized cache pixmap per layer (``DeviceCoordinateCache``): at
+1600 × 1000 that is about 0.3 ms instead of about 1 ms per layer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+
+from ...model.records import Feature, Place
+from ..names import bilingual
+from . import style
+from .fonts import label_font
+from .geo import Projection, device_points, lines_of, polygons_of
+from .labels import TextSprites, declutter, place_label
+from .overlay import OverlayItem
+
+
+class RiverStyle(NamedTuple):
+    width: float
+    dashed: bool
+
+
+def river_style(feature: Feature) -> RiverStyle:
+    """Line width by importance: a named single river is major; WDBII levels get thinner."""
+    found = re.search(r"level\s*(\d)", f"{feature.id} {feature.name_en}", re.IGNORECASE)
+    if feature.schematic:
+        return RiverStyle(1.5, True)
+    if found:
+        level = int(found.group(1))
+        return RiverStyle({1: 2.2, 2: 1.6, 3: 1.1}.get(level, 0.8), False)
+    return RiverStyle(2.4, False)
+
+
+def _path_of_lines(parts: Sequence[np.ndarray], proj: Projection) -> QPainterPath:
+    """One path of many polylines, built in one numpy pass."""
+    parts = [p for p in parts if len(p) >= 2]
+    if not parts:
+        return QPainterPath()
+    coords = np.concatenate(parts)
+    connect = np.ones(len(coords), dtype=bool)
+    ends = np.cumsum([len(p) for p in parts]) - 1
+    connect[ends] = False
+    x, y = proj.xy(coords[:, 1], coords[:, 0])
+    return pg.arrayToQPath(np.ascontiguousarray(x), np.ascontiguousarray(y), connect=connect)
+
+
+class StaticLayer:
+    """A layer of the basemap: drawn into the basemap image, never on its own."""
+
+    def __init__(self) -> None:
+        self.visible = True
+
+    def draw(self, p: QPainter, transform: QTransform) -> None:
+        """Paint with ``p`` (whose transform is ``transform``, map to device) — leave it as found."""
+
+
+class PathLayer(StaticLayer):
+    """Static paths with screen-constant pens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: list[tuple[QPainterPath, QPen, QBrush | None]] = []
+
+    def draw(self, p: QPainter, transform: QTransform) -> None:
+        for path, pen, brush in self.paths:
+            p.setPen(pen)
+            p.setBrush(brush if brush is not None else Qt.BrushStyle.NoBrush)
+            p.drawPath(path)
+
+
+def cosmetic_pen(colour, width: float, dashed: bool = False) -> QPen:
+    pen = QPen(colour, width)
+    pen.setCosmetic(True)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    if dashed:
+        pen.setDashPattern([5.0, 3.0])
+    return pen
+
+
+class RiversLayer(PathLayer):
+    """Rivers in blue, thinner for minor ones; schematic rivers dashed."""
+
+    def set_features(self, features: Sequence[Feature], proj: Projection) -> None:
+        groups: dict[RiverStyle, list[np.ndarray]] = {}
+        for f in features:
+            if f.kind == "river":
+                groups.setdefault(river_style(f), []).extend(lines_of(f.geometry))
+        layers = []
+        for rs in sorted(groups, key=lambda s: s.width):  # major rivers on top
+            layers.append((_path_of_lines(groups[rs], proj), cosmetic_pen(style.RIVER, rs.width, rs.dashed), None))
+        self.paths = layers
+
+
+class LakesLayer(PathLayer):
+    """Lakes filled light blue with a thin shore line."""
+
+    def set_features(self, features: Sequence[Feature], proj: Projection) -> None:
+        path = QPainterPath()
+        path.setFillRule(Qt.FillRule.OddEvenFill)
+        for f in features:
+            if f.kind != "lake":
+                continue
+            for rings in polygons_of(f.geometry):
+                for ring in rings:
+                    x, y = proj.xy(ring[:, 1], ring[:, 0])
+                    path.addPolygon(QPolygonF([QPointF(a, b) for a, b in zip(x.tolist(), y.tolist())]))
+                    path.closeSubpath()
+        self.paths = [(path, cosmetic_pen(style.WATER_EDGE, 0.8), QBrush(style.WATER))]
+
+
+# Label style of each place kind: (font px, bold, italic, colour, draws a dot)
+_PLACE_STYLES = {
+    "city": (13, True, False, style.CITY_TEXT, True),
+    "town": (11, False, False, style.PLACE_TEXT, True),
+    "crossing": (11, False, False, style.PLACE_TEXT, True),
+    "mountain": (11, False, True, style.PLACE_TEXT, True),
+    "temple": (11, False, False, style.PLACE_TEXT, True),
+    "river": (11, False, True, style.RIVER_LABEL, False),
+    "lake": (12, False, True, style.RIVER_LABEL, False),
+    "region": (12, False, False, style.REGION_TEXT, False),
+}
+_PLACE_PRIORITY = ("city", "region", "lake", "town", "crossing", "mountain", "temple", "river")
+
+
+class PlacesLayer(StaticLayer):
+    """Gazetteer places: small dots and decluttered labels in the chosen language."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.places: tuple[Place, ...] = ()
+        self.x = np.zeros(0)
+        self.y = np.zeros(0)
+        self.texts: list[str] = []
+        self.kinds: list[str] = []
+        self._sprites: dict[str, TextSprites] = {}
+        self.last_rects: list[tuple[float, float, float, float]] = []
+
+    def set_places(self, places: Sequence[Place], proj: Projection, mode: str, dpr: float) -> None:
+        self.places = tuple(places)
+        lat = np.array([p.lat for p in self.places], dtype=float)
+        lon = np.array([p.lon for p in self.places], dtype=float)
+        self.x, self.y = proj.xy(lat, lon)
+        self.kinds = [p.kind if p.kind in _PLACE_STYLES else "town" for p in self.places]
+        self._sprites = {
+            kind: TextSprites(label_font(size, bold, italic), colour, dpr)
+            for kind, (size, bold, italic, colour, _dot) in _PLACE_STYLES.items()
+        }
+        self.set_name_mode(mode)
+
+    def set_name_mode(self, mode: str) -> None:
+        self.texts = [place_label(bilingual(p.name_en, p.name_zh, mode)) for p in self.places]
+
+    def draw(self, p: QPainter, transform: QTransform) -> None:
+        self.last_rects = []
+        if not len(self.x):
+            return
+        px, py = device_points(transform, self.x, self.y)
+        p.save()
+        p.resetTransform()
+        sizes = np.array([self._sprites[k].size(t) for k, t in zip(self.kinds, self.texts)], dtype=float)
+        dotted = np.array([_PLACE_STYLES[k][4] for k in self.kinds])
+        left = np.round(np.where(dotted, px + 5.0, px - sizes[:, 0] / 2))
+        top = np.round(py - sizes[:, 1] / 2)
+        priority = [_PLACE_PRIORITY.index(k) for k in self.kinds]
+        order = sorted(range(len(self.places)), key=lambda i: (priority[i], i))
+        kept = declutter(left, top, sizes[:, 0], sizes[:, 1], order)
+        p.setPen(QPen(style.PAPER, 1.2))
+        p.setBrush(style.PLACE_DOT)
+        for i in np.flatnonzero(dotted).tolist():
+            x, y, kind = float(px[i]), float(py[i]), self.kinds[i]
+            r = 3.6 if kind == "city" else 2.4
+            if kind == "mountain":
+                p.drawPolygon(QPolygonF([QPointF(x, y - r - 1), QPointF(x - r, y + r), QPointF(x + r, y + r)]))
+            elif kind == "city":
+                p.drawRect(QRectF(x - r, y - r, 2 * r, 2 * r))
+            else:
+                p.drawEllipse(QPointF(x, y), r, r)
+        for i in kept:
+            p.drawPixmap(QPointF(left[i], top[i]), self._sprites[self.kinds[i]].pixmap(self.texts[i]))
+            self.last_rects.append((float(left[i]), float(top[i]), float(sizes[i, 0]), float(sizes[i, 1])))
+        p.restore()
+
+
+class BasemapItem(OverlayItem):
+    """The static layers drawn, in order, into one opaque image a little larger than the
+    viewport. The image is kept until the zoom, the device or a layer changes
+    (:meth:`invalidate`); panning (and following a unit) within the margin only moves it."""
+
+    MARGIN = 256  # px drawn beyond each edge of the viewport
+
+    def __init__(self, layers: Sequence[StaticLayer]) -> None:
+        super().__init__()
+        self.layers = list(layers)
+        self._image: QImage | None = None
+        self._key: tuple | None = None
+        self._origin = (0.0, 0.0)  # the transform's translation when the image was drawn
+        self._version = 0
+        self.renders = 0  # how many times the image was drawn (for checks)
+
+    def invalidate(self) -> None:
+        """A layer changed: draw the image again at the next paint."""
+        self._version += 1
+        self.update()
+
+    def paint(self, p: QPainter, *args) -> None:
+        device = p.device()
+        view_w, view_h = self.view_size()
+        if device is None or view_w <= 0:
+            return
+        t = p.transform()
+        dpr = device.devicePixelRatio()
+        m = self.MARGIN
+        key = (t.m11(), t.m12(), t.m21(), t.m22(), view_w, view_h, dpr, self._version)
+        shift_x, shift_y = round(t.dx() - self._origin[0]), round(t.dy() - self._origin[1])
+        if key != self._key or self._image is None or abs(shift_x) > m or abs(shift_y) > m:
+            width, height = view_w + 2 * m, view_h + 2 * m
+            image = QImage(round(width * dpr), round(height * dpr), QImage.Format.Format_RGB32)
+            image.setDevicePixelRatio(dpr)
+            image.fill(style.PAPER)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            shifted = t * QTransform.fromTranslate(m, m)
+            painter.setTransform(shifted)
+            for layer in self.layers:
+                if layer.visible:
+                    layer.draw(painter, shifted)
+            painter.end()
+            self._image, self._key, self._origin = image, key, (t.dx(), t.dy())
+            shift_x = shift_y = 0
+            self.renders += 1
+        p.save()
+        p.resetTransform()
+        p.drawImage(QPointF(shift_x - m, shift_y - m), self._image)
+        p.restore()

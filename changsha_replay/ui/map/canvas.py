@@ -1,0 +1,452 @@
+"""The map canvas: basemap, units, labels, events and overlays of the session's scenario."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayout, QWidget
+
+import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
+
+from ...model import Scenario, vocab
+from ..names import bilingual
+from ..session import Session
+from . import style
+from .basemap import BasemapItem, LakesLayer, PlacesLayer, RiversLayer
+from .events_layer import EventsLayer
+from .features_layer import FeaturesLayer
+from .fonts import ensure_fonts, label_font
+from .geo import KM_PER_DEGREE, Projection
+from .labels import TextSprites, UnitLabelsLayer, short_name
+from .scale_bar import ScaleBar
+from .symbols import build_sheet
+from .tooltips import event_tooltip, unit_tooltip
+from .trails import TrailsLayer
+from .units_layer import UnitsLayer
+from .weather import WeatherChip, weather_kind
+
+LAYER_NAMES = ("rivers", "lakes", "places", "unit_labels", "trails", "events", "features", "weather")
+_Z = {"basemap": 0, "trails": 1, "units": 2, "events": 3, "unit_labels": 4}
+_STATIC = ("lakes", "rivers", "features", "places")  # drawn in this order into the basemap image
+_DEFAULT_EXTENT = (112.5, 27.8, 113.8, 29.5)
+MARGIN = 12  # px between the overlays and the map's edges
+
+
+class MapCanvas(QWidget):
+    """A geographic map of the scenario that follows the session (time, selection, names).
+
+    Plot coordinates are an equirectangular projection (``geo.Projection``): x = lon·cos(lat0),
+    y = lat, with the aspect locked at 1, so the map has the right shape at this latitude.
+    """
+
+    cursor_moved = Signal(float, float)  # lat, lon under the mouse
+    unit_clicked = Signal(str)
+    unit_activated = Signal(str)  # double click
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        ensure_fonts()
+        self.session = session
+        self.scenario: Scenario | None = None
+        self.projection = Projection.for_extent(_DEFAULT_EXTENT)
+        self.hidden_branches: frozenset[str] = frozenset()
+        self._index: dict[str, int] = {}
+        self._branch = np.zeros(0, dtype=object)
+        self._x = np.zeros(0)
+        self._side = np.zeros(0, np.int64)
+        self._hover: object = None
+        self._dpr = 0.0
+
+        self.view = pg.GraphicsView(background=style.PAPER)
+        self.view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)  # the basemap image covers it
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewbox = pg.ViewBox(lockAspect=True, enableMenu=False, defaultPadding=0.0)
+        self.viewbox.setMouseEnabled(True, True)
+        self.viewbox.setLimits(minXRange=0.004, maxXRange=40.0, minYRange=0.004, maxYRange=40.0)
+        # the view box fills the view, so clipping its children to it is wasted work on every frame
+        self.viewbox.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, False)
+        self.view.setCentralItem(self.viewbox)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.setFocusProxy(self.view)
+
+        self.lakes = LakesLayer()
+        self.rivers = RiversLayer()
+        self.features = FeaturesLayer()
+        self.places = PlacesLayer()
+        self._static = {"lakes": self.lakes, "rivers": self.rivers, "features": self.features, "places": self.places}
+        self.basemap = BasemapItem([self._static[name] for name in _STATIC])
+        self.trails = TrailsLayer()
+        self.events = EventsLayer()
+        self.units = UnitsLayer()
+        self.unit_labels = UnitLabelsLayer()
+        self.unit_labels.units = self.units
+        self._items = {
+            "basemap": self.basemap,
+            "trails": self.trails,
+            "units": self.units,
+            "events": self.events,
+            "unit_labels": self.unit_labels,
+        }
+        for name, item in self._items.items():
+            item.setZValue(_Z[name])
+            self.viewbox.addItem(item, ignoreBounds=True)
+        self.scale_bar = ScaleBar(self)
+        self.weather = WeatherChip(self)
+        self._weather_events: list = []
+        self._weather_times = np.zeros(0)
+        self._layer_visible = dict.fromkeys(LAYER_NAMES, True)
+
+        self.viewbox.sigRangeChanged.connect(self._on_view_changed)
+        self.viewbox.sigTransformChanged.connect(self._on_view_changed)
+        scene = self.view.scene()
+        scene.sigMouseClicked.connect(self._on_click)
+        scene.sigMouseMoved.connect(self._on_mouse_moved)
+        self.view.installEventFilter(self)
+        session.scenario_changed.connect(self._on_scenario_changed)
+        session.time_changed.connect(self._on_time_changed)
+        session.selection_changed.connect(self._on_selection_changed)
+        session.name_mode_changed.connect(self._on_name_mode_changed)
+        session.follow_changed.connect(self._on_follow_changed)
+        self._on_scenario_changed()
+
+    # -- public API ----------------------------------------------------------------------
+    @staticmethod
+    def layer_names() -> tuple[str, ...]:
+        return LAYER_NAMES
+
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        if name not in LAYER_NAMES:
+            raise KeyError(name)
+        self._layer_visible[name] = visible
+        if name == "weather":
+            self.weather.setProperty("layer_hidden", not visible)
+            self.weather.setVisible(visible and bool(self.weather.text))
+            self._place_overlays()
+            return
+        if name in self._static:
+            self._static[name].visible = visible
+            self.basemap.invalidate()
+            return
+        self._items[name].setVisible(visible)
+        if name == "trails" and visible:
+            self._update_trails()
+
+    def is_layer_visible(self, name: str) -> bool:
+        return self._layer_visible[name]
+
+    def set_hidden_branches(self, branches: frozenset[str]) -> None:
+        """Units of these branches (``vocab.BRANCHES``) are not drawn."""
+        self.hidden_branches = frozenset(branches)
+        self.units.set_branch_hidden(np.isin(self._branch, list(self.hidden_branches)))
+        self.unit_labels.update()
+        self._update_trails()
+
+    def center_on(self, lat: float, lon: float) -> None:
+        """Move the view so that (lat, lon) is in its centre, keeping the zoom."""
+        x, y = self.projection.xy(lat, lon)
+        centre = self.viewbox.viewRect().center()
+        self.viewbox.translateBy(x=float(x) - centre.x(), y=float(y) - centre.y())
+
+    def fit_scenario(self) -> None:
+        """Show the scenario's extent."""
+        extent = self.scenario.info.extent if self.scenario is not None else _DEFAULT_EXTENT
+        x0, y0, x1, y1 = self.projection.rect(extent)
+        self.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.03)
+
+    def zoom_by(self, factor: float) -> None:
+        """Zoom in (factor > 1) or out (factor < 1) about the centre of the view."""
+        if factor > 0:
+            self.viewbox.scaleBy((1.0 / factor, 1.0 / factor), center=self.viewbox.viewRect().center())
+
+    def pan_by(self, dx_fraction: float, dy_fraction: float) -> None:
+        """Move the view by fractions of its size: +dx looks east, +dy looks north."""
+        rect = self.viewbox.viewRect()
+        self.viewbox.translateBy(x=dx_fraction * rect.width(), y=dy_fraction * rect.height())
+
+    def visible_extent(self) -> tuple[float, float, float, float]:
+        """The map shown, as (west, south, east, north) in degrees."""
+        rect = self.viewbox.viewRect()
+        south, west = self.projection.latlon(rect.left(), rect.top())
+        north, east = self.projection.latlon(rect.right(), rect.bottom())
+        return float(west), float(min(south, north)), float(east), float(max(south, north))
+
+    def km_per_pixel(self) -> float:
+        return float(self.viewbox.viewPixelSize()[0]) * KM_PER_DEGREE
+
+    def unit_at(self, scene_pos: QPointF) -> str | None:
+        """Id of the unit whose symbol is under a scene position (the topmost one)."""
+        i = self.units.unit_at(scene_pos)
+        return None if i is None or self.scenario is None else self.scenario.units[i].id
+
+    def unit_scene_pos(self, unit_id: str) -> QPointF | None:
+        """Scene position of a unit's symbol anchor, or None when it has no position."""
+        i = self._index.get(unit_id)
+        if i is None or not np.isfinite(self.units.x[i]):
+            return None
+        return self.units.sceneTransform().map(QPointF(float(self.units.x[i]), float(self.units.y[i])))
+
+    def drawn_unit_ids(self) -> list[str]:
+        """Ids of the units drawn (a position, branch shown), wherever the view is."""
+        if self.scenario is None:
+            return []
+        return [self.scenario.units[i].id for i in np.flatnonzero(self.units.drawn_mask())]
+
+    # -- scenario ------------------------------------------------------------------------
+    def _on_scenario_changed(self) -> None:
+        scenario = self.session.scenario
+        self.scenario = scenario
+        self._dpr = self.devicePixelRatioF()
+        if scenario is None:
+            self._index = {}
+            self._branch = np.zeros(0, dtype=object)
+            self.units.set_units(None, *(np.zeros(0, np.int64),) * 3)
+            self.unit_labels.set_labels([], np.zeros(0, np.int64), [], [])
+            for layer in (self.lakes, self.rivers):
+                layer.set_features((), self.projection)
+            self.basemap.invalidate()
+            self.features.set_features((), (), (), self.projection)
+            self.places.set_places((), self.projection, self.session.name_mode, self._dpr)
+            self.events.set_events((), self.projection, self._dpr)
+            self.trails.set_tracks(None, self.projection, np.zeros(0, np.int64), [])
+            self._weather_events, self._weather_times = [], np.zeros(0)
+            self._update_weather(0.0)
+            return
+        self.projection = Projection.for_extent(scenario.info.extent)
+        units = list(scenario.units)
+        self._index = {u.id: i for i, u in enumerate(units)}
+        self._branch = np.array([u.branch for u in units], dtype=object)
+        self._x = np.zeros(len(units))
+        side_ids = [s.id for s in scenario.sides]
+        side = np.array([side_ids.index(u.side_id) if u.side_id in side_ids else 0 for u in units], dtype=np.int64)
+        self._side = side
+        colours = [s.colour for s in scenario.sides] or ["#6b7280"]
+        self._build_units(units, side, colours)
+        self.lakes.set_features(scenario.features, self.projection)
+        self.rivers.set_features(scenario.features, self.projection)
+        self.features.set_features(scenario.features, scenario.sides, units, self.projection)
+        self.places.set_places(scenario.places, self.projection, self.session.name_mode, self._dpr)
+        self.basemap.invalidate()
+        self.events.set_events(scenario.events, self.projection, self._dpr)
+        self.trails.set_tracks(scenario.tracks, self.projection, side, colours)
+        self._weather_events = [e for e in scenario.events if e.kind == "weather"]
+        self._weather_times = np.array([e.time for e in self._weather_events], dtype=float)
+        self.set_hidden_branches(self.hidden_branches)
+        self.fit_scenario()
+        self._on_selection_changed(self.session.selection)
+        if self.session.clock is not None:
+            self._on_time_changed(self.session.time)
+
+    def _build_units(self, units: list, side: np.ndarray, colours: list[str]) -> None:
+        sidcs = sorted({u.sidc for u in units})
+        number = {sidc: i for i, sidc in enumerate(sidcs)}
+        kind = np.array([number[u.sidc] for u in units], dtype=np.int64)
+        pairs = np.column_stack((kind, side)) if units else np.zeros((0, 2), np.int64)
+        looks, look = np.unique(pairs, axis=0, return_inverse=True)
+        sheet = build_sheet(sidcs, [tuple(map(int, p)) for p in looks], colours, self._dpr) if units else None
+        order = list(vocab.ECHELONS)
+        rank = np.array([order.index(u.echelon) if u.echelon in order else len(order) for u in units], np.int64)
+        self.units.set_units(sheet, kind, look.reshape(-1), rank)
+        self._build_labels()
+
+    def _build_labels(self) -> None:
+        scenario = self.scenario
+        if scenario is None:
+            return
+        mode = self.session.name_mode
+        colours = [s.colour for s in scenario.sides] or ["#374151"]
+        sprites = []
+        for c in colours:
+            sprites.append(TextSprites(label_font(11, bold=True), style.darker(c, 0.62), self._dpr, plate=True))
+            sprites.append(TextSprites(label_font(11), style.darker(c, 0.62), self._dpr, plate=True))
+        big = {"war_zone", "army_group", "army", "corps", "division"}
+        texts, styles = [], []
+        for u, s in zip(scenario.units, self._side):
+            en = short_name(u.name_en)
+            texts.append(bilingual(en, u.name_zh, mode))
+            styles.append(2 * int(s) + (0 if u.echelon in big else 1))
+        self.unit_labels.set_labels(texts, np.array(styles, np.int64), sprites, [u.echelon for u in scenario.units])
+
+    # -- time ----------------------------------------------------------------------------
+    def _on_time_changed(self, t: float) -> None:
+        state = self.session.state()
+        if state is None:
+            return
+        np.multiply(state.lon, self.projection.k, out=self._x)
+        self.units.set_state(self._x, state.lat, state.strength, state.status)
+        self.unit_labels.update()
+        self.events.set_time(t)
+        if self.features.set_time(t):
+            self.basemap.invalidate()
+        self._update_weather(t)
+        if self._layer_visible["trails"]:
+            self._update_trails()
+        if self.session.follow:
+            self._follow()
+
+    def _update_trails(self) -> None:
+        state = self.session.state()
+        if state is None or not self._layer_visible["trails"]:
+            return
+        if not self.units.selected.any() and not len(self.trails.trail_units):
+            return  # no trails to draw or to clear
+        self.trails.set_state(state, self.units.x, self.units.y, self.units.selected, self.units.drawn_mask())
+
+    def _update_weather(self, t: float) -> None:
+        """The latest weather event at or before ``t`` (unless it has ended) in the corner chip."""
+        kind = text = ""
+        i = int(np.searchsorted(self._weather_times, t, side="right")) - 1
+        if i >= 0:
+            event = self._weather_events[i]
+            if event.end is None or t <= event.end:
+                kind = weather_kind(event.title_en)
+                text = bilingual(event.title_en, event.title_zh, self.session.name_mode)
+        if self.weather.set_weather(kind, text):
+            self._place_overlays()
+
+    def _follow(self) -> None:
+        sel = np.flatnonzero(self.units.selected & self.units.drawn_mask())
+        if len(sel):
+            i = int(sel[0])
+            lat, lon = self.projection.latlon(self.units.x[i], self.units.y[i])
+            self.center_on(float(lat), float(lon))
+
+    # -- selection and options -----------------------------------------------------------
+    def _on_selection_changed(self, ids) -> None:
+        mask = np.zeros(len(self._index), bool)
+        for unit_id in ids or ():
+            i = self._index.get(unit_id)
+            if i is not None:
+                mask[i] = True
+        self.units.set_selected(mask)
+        self.unit_labels.update()
+        self._update_trails()
+        if self.session.follow:
+            self._follow()
+
+    def _on_name_mode_changed(self, mode: str) -> None:
+        self._build_labels()
+        self.places.set_name_mode(mode)
+        self.basemap.invalidate()
+        self._update_weather(self.session.time)
+
+    def _on_follow_changed(self, on: bool) -> None:
+        if on:
+            self._follow()
+
+    # -- view ----------------------------------------------------------------------------
+    def _on_view_changed(self, *args) -> None:
+        km = self.km_per_pixel()
+        self.scale_bar.set_scale(km)
+        self.unit_labels.km_per_px = km
+
+    def _place_overlays(self) -> None:
+        self.scale_bar.move(MARGIN, self.height() - self.scale_bar.height() - MARGIN)
+        self.weather.move(self.width() - self.weather.width() - MARGIN, MARGIN)
+        overlays = [w.geometry() for w in (self.scale_bar, self.weather) if not w.isHidden()]
+        self.unit_labels.reserved = np.array(
+            [(g.left(), g.top(), g.right() + 1, g.bottom() + 1) for g in overlays], dtype=float
+        ).reshape(-1, 4)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_overlays()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DevicePixelRatioChange and self.devicePixelRatioF() != self._dpr:
+            self._render_sprites()
+        return super().event(event)
+
+    def _render_sprites(self) -> None:
+        """Draw the symbols, labels and markers again at the screen's new device pixel ratio."""
+        self._dpr = self.devicePixelRatioF()
+        scenario = self.scenario
+        if scenario is None:
+            return
+        self._build_units(list(scenario.units), self._side, [s.colour for s in scenario.sides] or ["#6b7280"])
+        self.places.set_places(scenario.places, self.projection, self.session.name_mode, self._dpr)
+        self.basemap.invalidate()
+        self.events.set_events(scenario.events, self.projection, self._dpr)
+        self.set_hidden_branches(self.hidden_branches)
+        self._on_selection_changed(self.session.selection)
+        self._on_time_changed(self.session.time)
+
+    # -- mouse and keyboard --------------------------------------------------------------
+    def _on_click(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or self.scenario is None:
+            return
+        unit_id = self.unit_at(ev.scenePos())
+        if ev.double():
+            if unit_id is not None:
+                self.unit_activated.emit(unit_id)
+            return
+        if unit_id is None:
+            self.session.select(())
+            return
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.session.select(self.session.selection ^ {unit_id})
+        else:
+            self.session.select({unit_id})
+        self.unit_clicked.emit(unit_id)
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        if not self.viewbox.sceneBoundingRect().contains(scene_pos):
+            return
+        p = self.viewbox.mapSceneToView(scene_pos)
+        lat, lon = self.projection.latlon(p.x(), p.y())
+        self.cursor_moved.emit(float(lat), float(lon))
+        self._show_tooltip(scene_pos)
+
+    def _show_tooltip(self, scene_pos: QPointF) -> None:
+        scenario = self.scenario
+        if scenario is None:
+            return
+        i = self.units.unit_at(scene_pos)
+        event = self.events.event_at(scene_pos) if i is None and self.events.isVisible() else None
+        hover = ("unit", i) if i is not None else ("event", event.id) if event is not None else None
+        if hover is None:
+            if self._hover is not None:
+                QToolTip.hideText()
+            self._hover = None
+            return
+        if hover == self._hover and QToolTip.isVisible():
+            return
+        self._hover = hover
+        mode = self.session.name_mode
+        text = (
+            unit_tooltip(scenario, i, self.session.state(), mode)
+            if i is not None
+            else event_tooltip(scenario, event, mode)
+        )
+        global_pos = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
+        QToolTip.showText(global_pos, text, self.view)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            action = self._key_action(event)  # type: ignore[arg-type]
+            if action is not None:
+                if event.type() == QEvent.Type.KeyPress:
+                    action()
+                event.accept()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _key_action(self, event: QKeyEvent):
+        """Ctrl+arrows pan, Ctrl+= / Ctrl++ / Ctrl+- zoom (when the map has focus; the window keeps
+        the plain keys for playback)."""
+        if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return None
+        key = event.key()
+        step = 0.2
+        actions = {
+            Qt.Key.Key_Left: lambda: self.pan_by(-step, 0),
+            Qt.Key.Key_Right: lambda: self.pan_by(step, 0),
+            Qt.Key.Key_Up: lambda: self.pan_by(0, step),
+            Qt.Key.Key_Down: lambda: self.pan_by(0, -step),
+            Qt.Key.Key_Equal: lambda: self.zoom_by(1.5),
+            Qt.Key.Key_Plus: lambda: self.zoom_by(1.5),
+            Qt.Key.Key_Minus: lambda: self.zoom_by(1 / 1.5),
+        }
+        return actions.get(key)

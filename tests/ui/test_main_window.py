@@ -1,0 +1,187 @@
+"""The replay window as a whole: views kept in sync by the session, shortcuts, settings, errors."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from changsha_replay.model.times import parse_time
+from changsha_replay.resources import default_scenario
+from changsha_replay.ui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    assert w.open_file(default_scenario())
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_seek_updates_map_tree_log_and_header_together(window):
+    s = window.session
+    t = parse_time("1942-01-06T06:00:00+08:00")
+    s.seek(t)
+    state = s.state()
+    i = s.scenario.units.index_of("jp-6-div")
+    x, y = window.map.projection.xy(state.lat, state.lon)
+    known = np.isfinite(state.lat)
+    assert np.allclose(window.map.units.x[known], x[known]) and np.allclose(window.map.units.y[known], y[known])
+    assert window.map.unit_scene_pos("jp-6-div") is not None
+    model = window.orbat_dock.model
+    shown = model.data(model.unit_index("jp-6-div", 1))
+    assert shown.startswith(f"{state.strength[i]:.0f}")
+    proxy = window.event_dock.table.model()
+    times = [proxy.data(proxy.index(r, 0)) for r in range(proxy.rowCount())]
+    assert times and max(times) <= "1942-01-06 06:00"
+    assert "6." in window.header.title.text() and "Phase 6" in window.windowTitle()
+
+
+def test_map_click_selects_in_tree_and_tree_selection_highlights_on_map(window, qtbot):
+    s = window.session
+    s.seek(parse_time("1942-01-05T12:00:00+08:00"))
+    window.map.center_on(*_position(s, "jp-3-div"))
+    window.map.zoom_by(6)
+    click(window.map.view.viewport(), window.map.view.mapFromScene(window.map.unit_scene_pos("jp-3-div")))
+    assert s.selection == {"jp-3-div"}
+    assert set(window.orbat_dock.selected_unit_ids()) == {"jp-3-div"}
+    window.orbat_dock.tree.setCurrentIndex(
+        window.orbat_dock.proxy.mapFromSource(window.orbat_dock.model.unit_index("cn-79-army"))
+    )
+    assert s.selection == {"cn-79-army"}
+    assert window.map.units.selected[s.scenario.units.index_of("cn-79-army")]
+
+
+def click(widget, pos):
+    """A real left click (pyqtgraph needs the global position QTest leaves out)."""
+    local = QPointF(pos)
+    screen = QPointF(widget.mapToGlobal(local.toPoint()))
+    for kind, buttons in (
+        (QEvent.Type.MouseButtonPress, Qt.MouseButton.LeftButton),
+        (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton),
+    ):
+        QApplication.sendEvent(
+            widget, QMouseEvent(kind, local, screen, Qt.MouseButton.LeftButton, buttons, Qt.KeyboardModifier.NoModifier)
+        )
+
+
+def _position(session, unit_id):
+    i = session.scenario.units.index_of(unit_id)
+    state = session.state()
+    return float(state.lat[i]), float(state.lon[i])
+
+
+def test_keyboard_steps_phases_and_events_forwards_and_back(window, qtbot):
+    s = window.session
+    s.to_start()
+    window.map.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert s.phase_index == 1
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+    assert s.phase_index == 2
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    assert s.phase_index == 1 and s.time == s.scenario.phases[1].start
+    before = s.time
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    after = s.time
+    assert after > before and any(abs(e.time - after) < 1 for e in s.scenario.events)
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert s.time < after
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert s.time == s.scenario.info.end
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert s.time == s.scenario.info.start
+    rate = s.rate
+    qtbot.keyClick(window, Qt.Key.Key_Plus)
+    assert s.rate > rate
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert s.playing
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not s.playing
+
+
+def test_clicking_an_event_seeks_and_pans_the_map(window):
+    s = window.session
+    s.to_end()
+    event = next(e for e in s.scenario.events if e.lat is not None and e.time > s.scenario.phases[3].start)
+    dock = window.event_dock
+    dock.select_event(event.id)
+    dock.table.clicked.emit(dock.table.currentIndex())
+    assert s.time == event.time
+    west, south, east, north = window.map.visible_extent()
+    assert abs((west + east) / 2 - event.lon) < 0.02 and abs((south + north) / 2 - event.lat) < 0.02
+
+
+def test_hiding_a_branch_removes_its_units_from_the_map(window):
+    drawn = set(window.map.drawn_unit_ids())
+    assert "jp-44-sentai" in drawn
+    window.orbat_dock.set_branch_visible("air", False)
+    assert "jp-44-sentai" not in set(window.map.drawn_unit_ids())
+    window.orbat_dock.set_branch_visible("air", True)
+    assert "jp-44-sentai" in set(window.map.drawn_unit_ids())
+
+
+def test_layout_and_options_are_remembered(qtbot, tmp_path):
+    path = str(tmp_path / "remember.ini")
+    first = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.open_file(default_scenario())
+    first.resize(760, 540)  # inside the offscreen screen, which restoreGeometry() clamps to
+    first.show()
+    qtbot.waitExposed(first)
+    first.session.set_name_mode("both")
+    first.layer_actions["trails"].setChecked(False)
+    first.close()
+    second = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    assert (second.size().width(), second.size().height()) == (760, 540)
+    assert second.session.name_mode == "both" and not second.layer_actions["trails"].isChecked()
+    assert Path(second._recent()[0]) == default_scenario().resolve()
+
+
+def test_a_bad_file_shows_an_error_and_keeps_the_scenario(window, tmp_path, qtbot):
+    bad = tmp_path / "broken.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x07" * 300)
+    current = window.session.scenario
+    assert not window.open_file(bad)
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert boxes and "broken.sqlite" in boxes[0].text()
+    boxes[0].close()
+    assert window.session.scenario is current
+
+
+def _run(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "changsha_replay", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_screenshot_from_the_command_line(tmp_path):
+    shot = tmp_path / "phase3.png"
+    result = _run("--phase", "3", "--screenshot", shot, "--size", "1200x800", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(shot))
+    assert (image.width(), image.height()) == (1200, 800)
+    pixels = np.frombuffer(image.convertToFormat(QImage.Format.Format_RGB32).constBits(), np.uint8)
+    assert pixels.std() > 20  # not blank
+
+
+@pytest.mark.parametrize(
+    "args", [("--phase", "42"), ("--time", "yesterday"), ("--size", "big"), ("no-such-file.sqlite",)]
+)
+def test_bad_arguments_exit_2_with_one_clear_line(args, tmp_path):
+    result = _run(*args, "--screenshot", tmp_path / "x.png")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+    assert not (tmp_path / "x.png").exists()

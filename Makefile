@@ -17,7 +17,12 @@ $(VENV)/.test: $(VENV)/.app
 	touch $@
 
 run: $(VENV)/.app
-	$(PY) -m changsha_replay $(ARGS)
+	@if [ "$$(uname)" = Linux ] && [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display on this machine: rendering the replay window to changsha-replay.png instead."; \
+	  $(PY) -m changsha_replay --screenshot changsha-replay.png $(ARGS) && echo "Wrote changsha-replay.png"; \
+	else \
+	  $(PY) -m changsha_replay $(ARGS); \
+	fi
 
 test: $(VENV)/.test
 	tools/system-deps.sh

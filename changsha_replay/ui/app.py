@@ -27,10 +27,19 @@ def _fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _no_display() -> bool:
+    """On Linux without X11 or Wayland, Qt would abort: say so instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(options: Options) -> int:
     """Open the window (or render a screenshot) and return the exit code."""
     if options.screenshot is not None and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a picture needs no display
+    if _no_display():
+        return _fail("there is no display to open a window on: set DISPLAY, or render one with --screenshot PNG")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 

@@ -185,3 +185,13 @@ def test_bad_arguments_exit_2_with_one_clear_line(args, tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.strip()
     assert not (tmp_path / "x.png").exists()
+
+
+def test_without_a_display_the_app_says_so_instead_of_aborting(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "changsha_replay"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and "no display" in result.stderr and "Traceback" not in result.stderr

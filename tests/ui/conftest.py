@@ -19,6 +19,32 @@ def isolated_settings(tmp_path, qapp):
     yield
 
 
+@pytest.fixture
+def session(qapp):
+    """A session on the small test scenario."""
+    from factories import tiny
+
+    from changsha_replay.ui.session import Session
+
+    s = Session()
+    s.set_scenario(tiny())
+    return s
+
+
+@pytest.fixture
+def present(qtbot):
+    """Show a widget at a size and wait until it is on screen."""
+
+    def show(widget, width, height):
+        qtbot.addWidget(widget)
+        widget.resize(width, height)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    return show
+
+
 @pytest.fixture(scope="session")
 def bundled():
     from changsha_replay.resources import default_scenario

@@ -1,32 +1,19 @@
 """Event log: only events reached are shown, the current one is highlighted, filters, clicks, details."""
 
 import pytest
-from factories import HOUR, T0, tiny
+from factories import HOUR, T0
 from PySide6.QtCore import Qt
 
 from changsha_replay.ui.event_details import HISTORICAL_LABEL, NARRATIVE_LABEL, event_html
 from changsha_replay.ui.event_log import EventFilterProxy, EventLogDock, EventTableModel
 from changsha_replay.ui.event_model import BASIS, CURRENT_BACKGROUND, EVENT_ROLE, TIME, TITLE
-from changsha_replay.ui.session import Session
 
 END = T0 + 24 * HOUR
 
 
 @pytest.fixture
-def session(qapp):
-    s = Session()
-    s.set_scenario(tiny())
-    return s
-
-
-@pytest.fixture
-def dock(session, qtbot):
-    d = EventLogDock(session)
-    qtbot.addWidget(d)
-    d.resize(420, 700)
-    d.show()
-    qtbot.waitExposed(d)
-    return d
+def dock(session, present):
+    return present(EventLogDock(session), 420, 700)
 
 
 def shown(proxy):

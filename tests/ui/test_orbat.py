@@ -11,20 +11,8 @@ from changsha_replay.ui.session import Session
 
 
 @pytest.fixture
-def session(qapp):
-    s = Session()
-    s.set_scenario(tiny())
-    return s
-
-
-@pytest.fixture
-def dock(session, qtbot):
-    d = OrbatDock(session)
-    qtbot.addWidget(d)
-    d.resize(420, 600)
-    d.show()
-    qtbot.waitExposed(d)
-    return d
+def dock(session, present):
+    return present(OrbatDock(session), 420, 600)
 
 
 def record_changes(model):

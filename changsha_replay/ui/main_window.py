@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         else:  # first start: room for unit names and event titles, the rest for the map
-            self.resizeDocks([self.orbat_dock, self.event_dock], [330, 400], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.orbat_dock, self.event_dock], [370, 400], Qt.Orientation.Horizontal)
         mode = self.settings.value("view/names", "en")
         if mode in dict(NAME_MODES):
             self.session.set_name_mode(mode)

@@ -123,6 +123,7 @@ def test_selection_is_drawn_with_a_halo(canvas):
 
 def test_hidden_branches_are_not_drawn_or_picked(canvas):
     canvas.session.seek(at("1942-01-02T12:00:00"))
+    canvas.set_folding(False)  # every unit with a position is drawn: only the branch filter hides units
     hq = {u.id for u in canvas.scenario.units if u.branch == "headquarters"}
     assert hq <= set(canvas.drawn_unit_ids())
     positions = {u: canvas.unit_scene_pos(u) for u in hq}
@@ -318,6 +319,10 @@ def test_units_without_a_position_are_not_drawn(qtbot):
     canvas = make_canvas(qtbot, tiny())
     canvas.session.seek(T0 + 3 * HOUR)
     assert "cn-div-b" not in canvas.drawn_unit_ids()  # no keyframes
+    assert canvas.folded_into("cn-div-a") == "cn-army"  # a kilometre away: one symbol at this zoom
+    assert set(canvas.drawn_unit_ids()) == {"cn-army", "jp-div", "jp-regt"}
+    assert canvas.folded_into("cn-div-b") is None  # nothing to fold
+    canvas.set_folding(False)
     assert set(canvas.drawn_unit_ids()) == {"cn-army", "cn-div-a", "jp-div", "jp-regt"}
     assert canvas.unit_scene_pos("cn-div-b") is None
     canvas.grab()
@@ -348,6 +353,7 @@ def test_a_crowded_view_draws_lower_echelons_smaller(qtbot):
     from changsha_replay.ui.map.symbols import DOT, FULL
 
     canvas = make_canvas(qtbot, synthetic(3000, 5, 10))
+    canvas.set_folding(False)  # folded, the regiments would not crowd the view
     canvas.session.seek(canvas.scenario.info.end)
     unit_id = canvas.drawn_unit_ids()[-1]
     canvas.session.select({unit_id})

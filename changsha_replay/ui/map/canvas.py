@@ -38,6 +38,11 @@ class MapCanvas(QWidget):
 
     Plot coordinates are an equirectangular projection (``geo.Projection``): x = lon·cos(lat0),
     y = lat, with the aspect locked at 1, so the map has the right shape at this latitude.
+
+    Units fold by zoom: a subordinate whose symbol would overlap its superior's is drawn as part
+    of it (a "+n" badge on the superior), so a zoomed-out map shows armies rather than a heap of
+    divisions, and zooming in separates them again (see ``folding``). What is drawn, labelled,
+    picked and listed by :meth:`drawn_unit_ids` is always the same set of units.
     """
 
     cursor_moved = Signal(float, float)  # lat, lon under the mouse
@@ -55,6 +60,7 @@ class MapCanvas(QWidget):
         self._branch = np.zeros(0, dtype=object)
         self._x = np.zeros(0)
         self._side = np.zeros(0, np.int64)
+        self._parent = np.zeros(0, np.int64)  # index of each unit's superior, -1 for none
         self._hover: object = None
         self._dpr = 0.0
 
@@ -182,17 +188,39 @@ class MapCanvas(QWidget):
         return None if i is None or self.scenario is None else self.scenario.units[i].id
 
     def unit_scene_pos(self, unit_id: str) -> QPointF | None:
-        """Scene position of a unit's symbol anchor, or None when it has no position."""
+        """Scene position of a unit (its symbol's anchor, unless the symbol is nudged clear of
+        others or folded into a superior's), or None when it has no position."""
         i = self._index.get(unit_id)
         if i is None or not np.isfinite(self.units.x[i]):
             return None
         return self.units.sceneTransform().map(QPointF(float(self.units.x[i]), float(self.units.y[i])))
 
     def drawn_unit_ids(self) -> list[str]:
-        """Ids of the units drawn (a position, branch shown), wherever the view is."""
+        """Ids of the units drawn (a position, branch shown, not folded into a superior at this
+        zoom), wherever the view is."""
         if self.scenario is None:
             return []
         return [self.scenario.units[i].id for i in np.flatnonzero(self.units.drawn_mask())]
+
+    def set_folding(self, on: bool) -> None:
+        """Fold subordinates into their superior's symbol where they would overlap it (the default)."""
+        self.units.set_folding(on)
+        self.unit_labels.update()
+
+    def folded_into(self, unit_id: str) -> str | None:
+        """Id of the drawn superior a unit is folded into at this zoom, or None when it is not folded."""
+        i = self._index.get(unit_id)
+        if i is None or self.scenario is None:
+            return None
+        into = int(self.units.folded_into()[i])
+        return self.scenario.units[into].id if into >= 0 else None
+
+    def folded_unit_ids(self, unit_id: str) -> list[str]:
+        """Ids of the subordinates folded into a unit's symbol at this zoom (its "+n" badge)."""
+        i = self._index.get(unit_id)
+        if i is None or self.scenario is None:
+            return []
+        return [self.scenario.units[k].id for k in np.flatnonzero(self.units.folded_into() == i)]
 
     # -- scenario ------------------------------------------------------------------------
     def _on_scenario_changed(self) -> None:
@@ -202,7 +230,8 @@ class MapCanvas(QWidget):
         if scenario is None:
             self._index = {}
             self._branch = np.zeros(0, dtype=object)
-            self.units.set_units(None, *(np.zeros(0, np.int64),) * 3)
+            self._parent = np.zeros(0, np.int64)
+            self.units.set_units(None, *(np.zeros(0, np.int64),) * 4)
             self.unit_labels.set_labels([], np.zeros(0, np.int64), [], [])
             for layer in (self.lakes, self.rivers):
                 layer.set_features((), self.projection)
@@ -223,6 +252,8 @@ class MapCanvas(QWidget):
         side = np.array([side_ids.index(u.side_id) if u.side_id in side_ids else 0 for u in units], dtype=np.int64)
         self._side = side
         colours = [s.colour for s in scenario.sides] or ["#6b7280"]
+        orbat = scenario.units  # each unit's superior, by index (an unknown one: none)
+        self._parent = np.array([orbat.index_of(u.parent_id) if u.parent_id in orbat else -1 for u in units], np.int64)
         self._build_units(units, side, colours)
         self.lakes.set_features(scenario.features, self.projection)
         self.rivers.set_features(scenario.features, self.projection)
@@ -248,7 +279,7 @@ class MapCanvas(QWidget):
         sheet = build_sheet(sidcs, [tuple(map(int, p)) for p in looks], colours, self._dpr) if units else None
         order = list(vocab.ECHELONS)
         rank = np.array([order.index(u.echelon) if u.echelon in order else len(order) for u in units], np.int64)
-        self.units.set_units(sheet, kind, look.reshape(-1), rank)
+        self.units.set_units(sheet, kind, look.reshape(-1), rank, self._parent)
         self._build_labels()
 
     def _build_labels(self) -> None:
@@ -416,7 +447,7 @@ class MapCanvas(QWidget):
         self._hover = hover
         mode = self.session.name_mode
         text = (
-            unit_tooltip(scenario, i, self.session.state(), mode)
+            unit_tooltip(scenario, i, self.session.state(), mode, np.flatnonzero(self.units.folded_into() == i))
             if i is not None
             else event_tooltip(scenario, event, mode)
         )

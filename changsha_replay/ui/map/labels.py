@@ -254,8 +254,9 @@ class UnitLabelsLayer(OverlayItem):
             return
         # symbols (with their echelon marks and strength bars) are obstacles for labels
         f = units.sheet.frames[styles, units.kind[drawn]]
-        boxes = units.sheet.boxes[styles, units.kind[drawn]]
-        boxes += np.column_stack((sx, sy - ECHELON_MARK_PX, sx, sy))
+        boxes = units.screen_boxes(p.transform()).copy()  # frames, strength bars and "+n" badges
+        badge = units.layout(p.transform()).badge
+        boxes[:, 1] -= ECHELON_MARK_PX
         size = self.view_size()
         coverage = Coverage(np.concatenate((boxes, self.reserved)), *size)
         idx = drawn[keep]
@@ -268,14 +269,18 @@ class UnitLabelsLayer(OverlayItem):
         w, h = self.width[idx], self.height[idx]
         mid_x = px + (fk[:, 0] + fk[:, 2]) / 2
         mid_y = py + (fk[:, 1] + fk[:, 3]) / 2
-        # candidate positions: right of the symbol, left, below, above
+        # candidate positions: right of the symbol, left, below, above, then at its four corners
+        right_of, left_of = px + fk[:, 2] + LABEL_GAP, px + fk[:, 0] - LABEL_GAP - w
+        upper, lower = py + fk[:, 1] - h / 2, py + fk[:, 3] - h / 2
         left = np.round(
-            np.column_stack((px + fk[:, 2] + LABEL_GAP, px + fk[:, 0] - LABEL_GAP - w, mid_x - w / 2, mid_x - w / 2))
+            np.column_stack((right_of, left_of, mid_x - w / 2, mid_x - w / 2, right_of, right_of, left_of, left_of))
         )
-        top = np.round(np.column_stack((mid_y - h / 2, mid_y - h / 2, own[:, 3] + 1, own[:, 1] - h - 1)))
+        below, above = own[:, 3] + 1, own[:, 1] - h - 1
+        top = np.round(np.column_stack((mid_y - h / 2, mid_y - h / 2, below, above, upper, lower, upper, lower)))
         positions = left.shape[1]
         rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
         allowed = (coverage.count(rects, np.repeat(own, positions, axis=0)) <= 0).reshape(-1, positions)
+        allowed[:, 4] &= badge[keep] == 0  # the top right corner is the "+n" badge's
         allowed &= (left < size[0]) & (left + w[:, None] > 0) & (top < size[1]) & (top + h[:, None] > 0)
         allowed[selected & ~allowed.any(axis=1), 0] = True  # a selected unit is always labelled
         candidates = np.flatnonzero(allowed.any(axis=1))  # still in priority order

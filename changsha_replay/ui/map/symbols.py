@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from .fonts import label_font
 from .painting import AtlasBuilder, crop_to_content, new_image
 
 SYMBOL_SIZE = 24  # milsymbol size: a friendly frame is 36 × 24 px, a hostile diamond 35 px across
@@ -28,6 +29,12 @@ BAR_HEIGHT = 4.0
 BAR_GAP = 3.0  # between the frame and the bar
 BAR_EDGE = QColor(55, 65, 81, 230)
 BAR_EMPTY = QColor(243, 244, 246, 235)
+BADGE_FILL = QColor(55, 65, 81)
+BADGE_TEXT = QColor(255, 255, 255)
+BADGE_EDGE = QColor(255, 255, 255, 230)
+BADGE_MAX = 99  # counts above are shown as "99+"
+PIN_COLOUR = QColor(55, 65, 81, 200)  # the true position of a unit whose symbol is nudged aside
+PIN_SIZE = 5.0
 
 # (sidc, size, dpr) → (image, anchor x, anchor y, frame rect relative to the anchor): symbols are
 # rendered once per process, not once per scenario.
@@ -63,6 +70,9 @@ class SymbolSheet:
     halo_src: np.ndarray  # (symbols, 4): selection glow of a FULL symbol
     ring_src: np.ndarray  # (3, 4): encircled marker by style (DOT: none)
     cross_src: np.ndarray  # (3, 4): destroyed marker by style (DOT: none)
+    badge_src: np.ndarray  # (BADGE_MAX + 2, 4): "+n" badge by count (row 0 unused, the last "99+")
+    badge_size: np.ndarray  # (BADGE_MAX + 2, 2): its logical width and height
+    pin_src: np.ndarray  # (4,): the dot where a nudged symbol's leader line starts
 
 
 def _svg_symbol(sidc: str, size: int) -> tuple[str, float, float, float, float, tuple[float, float, float, float]]:
@@ -233,6 +243,51 @@ def _dot(colour: QColor, dpr: float) -> QImage:
     return image
 
 
+def _pin(dpr: float) -> QImage:
+    """A small dark dot: the true position of a unit whose symbol is nudged clear of others."""
+    image = new_image(PIN_SIZE + 2, PIN_SIZE + 2, dpr)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(255, 255, 255, 200), 1.0))
+    painter.setBrush(PIN_COLOUR)
+    painter.drawEllipse(QRectF(1, 1, PIN_SIZE, PIN_SIZE))
+    painter.end()
+    return image
+
+
+def badge_text(count: int) -> str:
+    return f"+{count}" if count <= BADGE_MAX else f"{BADGE_MAX}+"
+
+
+_badges: dict[float, list[QImage]] = {}
+
+
+def badge_images(dpr: float) -> list[QImage]:
+    """Pills reading "+1" … "+99" and "99+" (index = count; 0 is empty): a superior's folded subordinates."""
+    if dpr not in _badges:
+        font = label_font(10, bold=True)
+        metrics = QFontMetricsF(font)
+        images = [new_image(1, 1, dpr)]
+        for count in range(1, BADGE_MAX + 2):
+            text = badge_text(count)
+            h = math.ceil(metrics.height()) + 1
+            w = max(h, math.ceil(metrics.horizontalAdvance(text)) + 7)
+            image = new_image(w, h, dpr)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+            painter.setPen(QPen(BADGE_EDGE, 1.2))
+            painter.setBrush(BADGE_FILL)
+            painter.drawRoundedRect(QRectF(0.6, 0.6, w - 1.2, h - 1.2), (h - 1.2) / 2, (h - 1.2) / 2)
+            painter.setFont(font)
+            painter.setPen(BADGE_TEXT)
+            painter.drawText(QRectF(0, 0, w, h), Qt.AlignmentFlag.AlignCenter, text)
+            painter.end()
+            images.append(image)
+        _badges[dpr] = images
+    return _badges[dpr]
+
+
 def strength_levels(looks: int) -> int:
     """Sprites per look: one per pixel of bar fill, fewer when a scenario has very many looks."""
     return int(BAR_WIDTH) + 1 if looks <= 64 else int(BAR_WIDTH) // 2 + 1 if looks <= 256 else int(BAR_WIDTH) // 4 + 1
@@ -281,6 +336,10 @@ def build_sheet(
     for style, scale in ((FULL, size), (SMALL, COMPACT_SIZE)):
         atlas.add(("ring", style), _ring(scale * 1.05, dpr))
         atlas.add(("cross", style), _cross(scale * 1.05, dpr))
+    badges = badge_images(dpr)
+    atlas.add("pin", _pin(dpr))
+    for count, image in enumerate(badges[1:], start=1):
+        atlas.add(("badge", count), image)
     pixmap, rects = atlas.build()
 
     def rect(key) -> tuple[float, float, float, float]:
@@ -311,4 +370,7 @@ def build_sheet(
         halo_src=np.array([rect(("halo", i)) for i in range(k)], dtype=float).reshape(-1, 4),
         ring_src=np.array([rect(("ring", style)) for style in (FULL, SMALL, DOT)], dtype=float),
         cross_src=np.array([rect(("cross", style)) for style in (FULL, SMALL, DOT)], dtype=float),
+        badge_src=np.array([rect(("badge", c)) for c in range(len(badges))], dtype=float),
+        badge_size=np.array([(b.width() / dpr, b.height() / dpr) for b in badges], dtype=float),
+        pin_src=np.array(rect("pin"), dtype=float),
     )

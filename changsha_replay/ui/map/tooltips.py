@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from ...model import Scenario, UnitStates, vocab
@@ -15,8 +16,14 @@ CERTAINTY_TEXT = {
 }
 
 
-def unit_tooltip(scenario: Scenario, index: int, state: UnitStates | None, mode: str) -> str:
-    """Both names, narrative name, commander, strength, status and the source of the position."""
+FOLDED_LISTED = 8  # folded subordinates named in a tooltip; more are counted
+
+
+def unit_tooltip(
+    scenario: Scenario, index: int, state: UnitStates | None, mode: str, folded: Sequence[int] = ()
+) -> str:
+    """Both names, narrative name, commander, strength, status and the source of the position, and
+    the subordinates ``folded`` into the unit's symbol at this zoom."""
     unit = scenario.units[index]
     lines = [f"<b>{escape(unit.name_en)}</b>" + (f" &nbsp;{escape(unit.name_zh)}" if unit.name_zh else "")]
     narrative = bilingual(unit.narrative_name_en, unit.narrative_name_zh, mode)
@@ -51,6 +58,12 @@ def unit_tooltip(scenario: Scenario, index: int, state: UnitStates | None, mode:
             lines.append(f"<span style='color:#57534e'>Source: {where}{title}</span>")
     else:
         lines.append("No position at this time")
+    if len(folded):
+        units = [scenario.units[int(k)] for k in folded]
+        names = [escape(bilingual(u.name_en, u.name_zh, mode)) for u in units]
+        more = len(names) - FOLDED_LISTED
+        listed = ", ".join(names[:FOLDED_LISTED]) + (f" and {more} more" if more > 0 else "")
+        lines.append(f"<span style='color:#374151'>+{len(names)} here (zoom in to show): {listed}</span>")
     return "<br>".join(lines)
 
 

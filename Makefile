@@ -26,6 +26,7 @@ run: $(VENV)/.app
 
 test: $(VENV)/.test
 	tools/system-deps.sh
+	packaging/build-deps.sh
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
@@ -49,3 +50,13 @@ screenshots: $(VENV)/.app
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis .ruff_cache
+
+# The application as one folder, dist/changsha-replay/, and dist/changsha-replay-<version>-<platform>.tar.gz
+# (PyInstaller, build.spec; what is in it and why: packaging/). Installs PyInstaller into .venv and,
+# when missing, the X11 libraries the bundle must carry and binutils.
+.PHONY: package
+package: $(VENV)/.app
+	tools/system-deps.sh --app-only
+	packaging/build-deps.sh
+	$(PIP) --requirement packaging/requirements.txt
+	$(PY) packaging/make_package.py

@@ -41,18 +41,25 @@ def run(options: Options) -> int:
     if _no_display():
         return _fail("there is no display to open a window on: set DISPLAY, or render one with --screenshot PNG")
     from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from .. import APP_NAME, __version__
-    from ..resources import default_scenario
+    from .. import APP_NAME, __version__, crash
+    from ..resources import default_scenario, resource
     from ..store import ScenarioError
     from .main_window import MainWindow
     from .map.fonts import ensure_fonts
 
+    crash.install()  # an unexpected error leaves a log in the user's data folder, not a silent exit
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("changsha-replay")
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        icon.addFile(str(resource("icons", f"changsha-replay-{size}.png")))
+    app.setWindowIcon(icon)
     ensure_fonts()
     if options.screenshot is not None:  # neither read nor write the user's layout
         scratch = tempfile.mkdtemp(prefix="changsha-replay-")

@@ -107,6 +107,10 @@ def _screenshot(app, window, path: Path, size: tuple[int, int]) -> int:
     for _ in range(5):
         app.processEvents()
     image = window.grab().toImage()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"cannot write the screenshot to {path} ({exc.strerror or exc})")
     if not image.save(str(path)):
         return _fail(f"cannot write the screenshot to {path}")
     window.session.pause()

@@ -25,8 +25,7 @@ run: $(VENV)/.app
 	fi
 
 test: $(VENV)/.test
-	tools/system-deps.sh
-	packaging/build-deps.sh
+	tools/system-deps.sh --build-tools
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
@@ -56,7 +55,6 @@ clean:
 # when missing, the X11 libraries the bundle must carry and binutils.
 .PHONY: package
 package: $(VENV)/.app
-	tools/system-deps.sh --app-only
-	packaging/build-deps.sh
+	tools/system-deps.sh --app-only --build-tools
 	$(PIP) --requirement packaging/requirements.txt
 	$(PY) packaging/make_package.py

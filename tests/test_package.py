@@ -16,10 +16,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+import xserver
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "changsha-replay"
@@ -126,7 +126,7 @@ def test_bundle_carries_what_the_app_needs_and_fits_the_size_budget(bundle):
     dangling = [str(p) for p in bundle.rglob("*") if p.is_symlink() and not p.exists()]
     assert not dangling, dangling
     size = _tree_size(bundle)
-    assert size <= SIZE_BUDGET, f"the bundle is {size / 1e6:.1f} MB (binutils missing? packaging/build-deps.sh)"
+    assert size <= SIZE_BUDGET, f"the bundle is {size / 1e6:.1f} MB (binutils missing? tools/system-deps.sh)"
 
 
 @packaged
@@ -184,42 +184,13 @@ def test_frozen_app_takes_the_same_arguments(bundle, tmp_path):
 
 @pytest.fixture
 def display():
-    if not (shutil.which("Xvfb") and shutil.which("xdotool")):
-        pytest.fail("Xvfb and xdotool are needed (make test installs them: tools/system-deps.sh)")
-    for number in range(121, 160):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
+    if not xserver.AVAILABLE:
+        pytest.skip("needs Xvfb and xdotool (make test installs them: tools/system-deps.sh)")
+    with xserver.xvfb(first=121) as name:
+        yield name
 
 
-def _xdotool(display: str, *args: str, check: bool = True) -> str:
-    result = subprocess.run(
-        ["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, timeout=20
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def _wait_for(predicate, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
+_xdotool, _wait_for = xserver.xdotool, xserver.wait_for
 
 
 @packaged

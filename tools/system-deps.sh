@@ -10,11 +10,20 @@ packages=(
   libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xinerama0 libxcb-randr0
   xvfb xauth xdotool x11-utils
 )
-if [ "${1:-}" = "--app-only" ]; then
-  packages=(libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3
-            libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
-            libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1)
-fi
+# --app-only: only what the app needs (no test tools); --build-tools: also binutils, which
+# packaging needs (strip, and as/ld to rebuild the trimmed ICU data; PyInstaller uses objdump).
+build_tools=0
+for arg in "$@"; do
+  case "$arg" in
+    --app-only)
+      packages=(libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3
+                libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+                libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1) ;;
+    --build-tools) build_tools=1 ;;
+    *) echo "usage: $0 [--app-only] [--build-tools]" >&2; exit 2 ;;
+  esac
+done
+[ "$build_tools" = 1 ] && packages+=(binutils)
 
 command -v dpkg-query >/dev/null 2>&1 || exit 0
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)

@@ -1,56 +1,24 @@
 """End to end: the real application in a real X server (Xvfb), driven by real key presses."""
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+import xserver
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool (make test installs them)"
-)
+pytestmark = pytest.mark.skipif(not xserver.AVAILABLE, reason="needs Xvfb and xdotool (make test installs them)")
 
 
 @pytest.fixture
-def display(tmp_path):
-    for number in range(91, 120):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
+def display():
+    with xserver.xvfb() as name:
+        yield name
 
 
-def _xdotool(display, *args, check=True):
-    result = subprocess.run(
-        ["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, timeout=20
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def _wait_for(predicate, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
+_xdotool, _wait_for = xserver.xdotool, xserver.wait_for
 
 
 def test_real_key_presses_step_through_phases(display, tmp_path):

@@ -18,6 +18,7 @@ from PySide6.QtSvg import QSvgRenderer
 
 from .fonts import label_font
 from .painting import AtlasBuilder, crop_to_content, new_image
+from .symbol_cache import SymbolCache
 
 SYMBOL_SIZE = 24  # milsymbol size: a friendly frame is 36 × 24 px, a hostile diamond 35 px across
 COMPACT_SIZE = 13  # SMALL symbols of a crowded view (no strength bar, no echelon marks)
@@ -110,12 +111,22 @@ def _fallback_symbol(size: int) -> tuple[str, float, float, float, float, tuple[
     return svg, w / 2, h / 2, w, h, (-w / 2, -h / 2, w / 2, h / 2)
 
 
+_cache: SymbolCache | None = None
+
+
+def _symbol_cache() -> SymbolCache:
+    global _cache
+    if _cache is None:
+        _cache = SymbolCache.default()
+    return _cache
+
+
 def render_symbol(sidc: str, size: int, dpr: float) -> tuple[QImage, tuple[float, float, float, float]]:
     """Image of a symbol with its anchor at the image centre, and its frame rect relative to the anchor."""
     key = (sidc, size, dpr)
     if key not in _rendered:
         try:
-            svg, ax, ay, w, h, frame = _svg_symbol(sidc, size)
+            svg, ax, ay, w, h, frame = _symbol_cache().get(sidc, size, _svg_symbol)
         except Exception:  # an unknown or malformed SIDC: draw a placeholder, never fail the map
             svg, ax, ay, w, h, frame = _fallback_symbol(size)
         half_w = math.ceil(max(ax, w - ax)) + 1
@@ -350,6 +361,7 @@ def build_sheet(
         src[FULL, j] = [rect(("unit", j, level)) for level in range(levels)]
         src[SMALL, j] = rect(("small", symbol))
         src[DOT, j] = rect(("dot", j))
+    _symbol_cache().save()  # new symbols drawn: the next start needs no milsymbol tables
     boxes = frames.copy()
     boxes[FULL, :, 3] = np.round(frames[FULL, :, 3] + BAR_GAP) + BAR_HEIGHT + 2
     centres = np.round(

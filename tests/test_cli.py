@@ -76,3 +76,17 @@ def test_build_rejects_a_broken_source(tmp_path):
     result, _ = run("build", tmp_path / "src", tmp_path / "out.sqlite")
     assert result.returncode == 1 and "scenario.toml" in result.stderr
     assert not (tmp_path / "out.sqlite").exists()
+
+
+def test_build_names_a_malformed_entry_without_a_traceback(tmp_path):
+    import shutil
+
+    source = tmp_path / "src"
+    shutil.copytree(ROOT / "scenarios" / "changsha-1942", source)
+    rows = (source / "keyframes.csv").read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    first = rows[1].split(",")
+    first[header.index("strength")] = "full"
+    (source / "keyframes.csv").write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n", encoding="utf-8")
+    result, _ = run("build", source, tmp_path / "out.sqlite")
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "full" in result.stderr

@@ -81,8 +81,20 @@ def _field(entry: dict, key: str, where: str):
 
 
 def read_source(folder: str | Path) -> Scenario:
-    """The scenario described by a source folder (not yet validated: call model.validate)."""
+    """The scenario described by a source folder (not yet validated: call model.validate).
+
+    Any malformed entry gives a SourceError naming it; never another exception."""
     folder = Path(folder)
+    try:
+        return _read(folder)
+    except SourceError:
+        raise
+    except (KeyError, ValueError, TypeError, OSError) as exc:  # a missing key, a bad number or time, an unreadable file
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise SourceError(f"{folder}: {what}") from None
+
+
+def _read(folder: Path) -> Scenario:
     meta = _toml(folder, "scenario.toml")
     sc = _field(meta, "scenario", "scenario.toml")
     info = ScenarioInfo(

@@ -87,12 +87,6 @@ class EventLog(Sequence[Event]):
         """Indices of events that have happened by ``t`` (time <= t)."""
         return range(int(np.searchsorted(self.times, t, side="right")))
 
-    def between(self, start: float, end: float) -> range:
-        """Indices of events with start <= time <= end."""
-        return range(
-            int(np.searchsorted(self.times, start, side="left")), int(np.searchsorted(self.times, end, side="right"))
-        )
-
     def next_after(self, t: float) -> int | None:
         i = int(np.searchsorted(self.times, t, side="right"))
         return i if i < len(self._events) else None

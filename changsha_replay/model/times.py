@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 _OFFSET_RE = re.compile(r"^(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$")
-_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$")
+# Whole seconds: the format's resolution (SQLite's unixepoch() reads no fractions).
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # fromtimestamp() fails before 1970 on Windows
 
 

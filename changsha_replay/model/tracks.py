@@ -164,11 +164,6 @@ class UnitTracks:
             place,
         )
 
-    def time_range(self) -> tuple[float, float] | None:
-        if not len(self.time):
-            return None
-        return float(self.time.min()), float(self.time.max())
-
     def equals(self, other: UnitTracks) -> bool:
         if self.citations != other.citations or self.places != other.places:
             return False

@@ -147,6 +147,8 @@ def _phases(s: Scenario) -> Iterator[Problem]:
         if b.start == a.start:
             yield Problem("phase", repr(b.id), "start_time", f"overlaps phase {a.id!r}: both start at the same time")
     for p in phases:
+        if p.start != round(p.start):
+            yield Problem("phase", repr(p.id), "start_time", "times are kept to the second")
         if p.start >= info.end:
             yield Problem("phase", repr(p.id), "start_time", "starts at or after the scenario end")
         if not p.title_en.strip():
@@ -183,6 +185,8 @@ def _tracks(s: Scenario) -> Iterator[Problem]:
         yield Problem("keyframe", row(i), "certainty", "unknown certainty")
     for i in np.flatnonzero(tr.citation < 0)[: MAX_PROBLEMS_PER_CHECK + 1]:
         yield Problem("keyframe", row(i), "citation_id", "cites no source")
+    for i in np.flatnonzero(tr.time != np.round(tr.time))[: MAX_PROBLEMS_PER_CHECK + 1]:
+        yield Problem("keyframe", row(i), "t", "times are kept to the second")
     same_unit = unit_of[1:] == unit_of[:-1]
     for i in np.flatnonzero(same_unit & (tr.time[1:] <= tr.time[:-1]))[: MAX_PROBLEMS_PER_CHECK + 1]:
         yield Problem("keyframe", row(i + 1), "t", "out of order: two keyframes of the unit at the same instant")
@@ -212,6 +216,8 @@ def _events(s: Scenario) -> Iterator[Problem]:
     for e in s.events:
         if not info.start <= e.time <= info.end:
             yield Problem("event", repr(e.id), "t", "outside the scenario's time span")
+        elif e.time != round(e.time) or (e.end is not None and e.end != round(e.end)):
+            yield Problem("event", repr(e.id), "t", "times are kept to the second")
         if e.end is not None and not e.time <= e.end <= info.end:
             yield Problem("event", repr(e.id), "end_t", "must lie between the event's time and the scenario end")
         if e.kind not in kinds:

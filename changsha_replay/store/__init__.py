@@ -36,9 +36,12 @@ def _read_checked(path: Path) -> tuple[Scenario | None, list[Problem]]:
             return None, problems
         verifier = Verifier(path).start()
         try:
-            scenario, problems = _read_rows(db, path, frozenset())
-        except (ValueError, TypeError, OverflowError):  # a value the fast path cannot take
-            scenario = None
+            try:
+                scenario, problems = _read_rows(db, path, frozenset())
+            except (ValueError, TypeError, OverflowError):  # a value the fast path cannot take
+                scenario = None
+        finally:
+            verifier.join()  # never leave its connection open behind a failed read
         bad_tables = verifier.result()
         if scenario is None or bad_tables:
             # Read again, checking every value of the suspect tables, to name each culprit.

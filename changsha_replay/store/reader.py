@@ -54,11 +54,12 @@ def parse_sql(column: str) -> str:
 
 
 def epoch_sql(column: str) -> str:
-    """SQL for the epoch seconds of an ISO 8601 column: NULL unless it is a time with a UTC offset."""
+    """SQL for the epoch seconds of an ISO 8601 column: NULL unless it is a time in whole seconds
+    with a UTC offset."""
     parse = parse_sql(column)
     return (
-        f"CASE WHEN typeof({column}) = 'text' AND (substr({column}, -6, 1) IN ('+', '-') "
-        f"OR substr({column}, -1) = 'Z') THEN {parse} END"
+        f"CASE WHEN typeof({column}) = 'text' AND instr({column}, '.') = 0"
+        f" AND (substr({column}, -6, 1) IN ('+', '-') OR substr({column}, -1) = 'Z') THEN {parse} END"
     )
 
 

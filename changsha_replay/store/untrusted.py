@@ -1,7 +1,7 @@
 """Opening a scenario file that may be corrupt, foreign or hostile.
 
 The file is opened read-only with ``trusted_schema`` off, a cap on the size of any value and a
-deadline on every statement (a progress handler), and its structure is checked before any
+deadline for all its statements together (a progress handler), and its structure is checked before any
 row is read: it must be a SQLite file of this format whose tables are plain tables.
 """
 
@@ -22,7 +22,7 @@ from .schema import APPLICATION_ID, FORMAT_VERSION, MAX_ROWS, MAX_ROWS_DEFAULT, 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 MAX_FILE_BYTES = 4 * 1024**3
-DEADLINE_SECONDS = 20.0  # no legitimate scenario comes near this; a hostile one is cut off here
+DEADLINE_SECONDS = 20.0  # budget of one connection (a whole load); no legitimate scenario comes near it
 
 
 class _Deadline:

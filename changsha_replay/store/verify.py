@@ -41,6 +41,9 @@ class Verifier:
         except Exception as exc:
             self._error = ScenarioError(f"{self.path.name}: cannot be read ({type(exc).__name__}: {exc})")
 
+    def join(self) -> None:
+        self._thread.join()
+
     def result(self) -> set[str]:
         """Tables with bad values; raises the ScenarioError the checks ended with, if any."""
         self._thread.join()

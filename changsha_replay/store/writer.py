@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +35,7 @@ def save(scenario: Scenario, path: str | os.PathLike, *, building_bundle: bool =
     problems = validate(scenario)
     if problems:
         raise ScenarioError(f"cannot save: the scenario has {len(problems)} problems (first: {problems[0]})", problems)
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = target.parent
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
@@ -44,8 +46,8 @@ def save(scenario: Scenario, path: str | os.PathLike, *, building_bundle: bool =
         _write(scenario, tmp)
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
+        _keep_mode(target, tmp)
         os.replace(tmp, target)
-        _fsync_directory(directory)
     except OSError as exc:
         raise ScenarioError(
             f"{target.name}: saving failed ({exc.strerror or exc}); the previous file is unchanged"
@@ -54,6 +56,19 @@ def save(scenario: Scenario, path: str | os.PathLike, *, building_bundle: bool =
         raise ScenarioError(f"{target.name}: saving failed ({exc}); the previous file is unchanged") from None
     finally:
         tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the new file is in place; this only makes the rename durable
+        _fsync_directory(directory)
+
+
+def _keep_mode(target: Path, tmp: Path) -> None:
+    """The new file gets the old one's permissions (or the usual ones for a new file), not mkstemp's 0600."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
 
 
 def _fsync_directory(directory: Path) -> None:

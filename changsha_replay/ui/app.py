@@ -62,8 +62,8 @@ def run(options: Options) -> int:
     app.setWindowIcon(icon)
     ensure_fonts()
     if options.screenshot is not None:  # neither read nor write the user's layout
-        scratch = tempfile.mkdtemp(prefix="changsha-replay-")
-        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+        scratch = tempfile.TemporaryDirectory(prefix="changsha-replay-")  # removed when run() returns
+        settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     else:
         settings = QSettings()
     window = MainWindow(settings=settings)
@@ -76,7 +76,10 @@ def run(options: Options) -> int:
     except ScenarioError as error:
         if options.scenario is not None:
             return _fail(str(error))
-        window.session.open(default_scenario())  # a remembered file went bad: the bundled one instead
+        try:  # a remembered file went bad: the bundled one instead
+            window.session.open(default_scenario())
+        except ScenarioError as bundled_error:
+            return _fail(str(bundled_error))
     else:
         window.remember(Path(path))
     error = _position(window.session, options)

@@ -161,3 +161,12 @@ def test_the_file_is_opened_read_only(good):
 def test_application_id_marks_the_file_as_ours(good):
     conn = sqlite3.connect(good)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def test_fractional_seconds_are_reported_not_dropped(good):
+    edit(
+        good,
+        "UPDATE keyframe SET t = '1942-01-04T00:00:00.7+08:00' WHERE unit_id = 'cn-army' AND t LIKE '1942-01-04T00%'",
+    )
+    problems = check(good)
+    assert any(p.table == "keyframe" and p.column == "t" for p in problems)

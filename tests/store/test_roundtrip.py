@@ -77,3 +77,40 @@ def test_invalid_scenarios_are_not_written(tmp_path):
 def test_bundled_scenarios_are_never_written():
     with pytest.raises(ScenarioError, match="read-only"):
         save(tiny(), default_scenario())
+
+
+def test_saving_keeps_the_files_permissions(tmp_path):
+    target = tmp_path / "shared.sqlite"
+    save(tiny(), target)
+    os.chmod(target, 0o644)
+    save(tiny(), target)
+    assert oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+def test_times_are_kept_to_the_second(tmp_path):
+    import numpy as np
+
+    from changsha_replay.model import UnitTracks
+
+    s = tiny()
+    tr = s.tracks
+    times = tr.time.copy()
+    times[1] += 0.4
+    fractional = UnitTracks(
+        tr.unit_count,
+        tr.unit_indices(),
+        times,
+        tr.lat,
+        tr.lon,
+        tr.strength,
+        tr.status,
+        tr.interpolate,
+        tr.certainty,
+        tr.citation,
+        tr.place,
+        tr.citations,
+        tr.places,
+    )
+    with pytest.raises(ScenarioError, match="kept to the second"):
+        save(s.replace(tracks=fractional), tmp_path / "f.sqlite")
+    assert np.all(s.tracks.time == np.round(s.tracks.time))

@@ -3,14 +3,13 @@
 import numpy as np
 import pytest
 from factories import HOUR, T0, tiny
+from map_canvas import make_canvas
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
 from changsha_replay.model.times import parse_time
 from changsha_replay.resources import default_scenario
 from changsha_replay.store import load
-from changsha_replay.ui.map import MapCanvas
-from changsha_replay.ui.session import Session
 
 SIZE = (1200, 800)
 
@@ -22,16 +21,6 @@ def at(text: str) -> float:
 @pytest.fixture(scope="module")
 def changsha():
     return load(default_scenario())
-
-
-def make_canvas(qtbot, scenario) -> MapCanvas:
-    canvas = MapCanvas(Session())
-    qtbot.addWidget(canvas)
-    canvas.resize(*SIZE)
-    canvas.show()
-    qtbot.waitExposed(canvas)
-    canvas.session.set_scenario(scenario)
-    return canvas
 
 
 @pytest.fixture

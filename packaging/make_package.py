@@ -75,8 +75,9 @@ def largest_files(folder: Path, count: int = 15) -> list[tuple[int, str]]:
     return sorted((entry for entry in files if not Path(folder, entry[1]).is_dir()), reverse=True)[:count]
 
 
-def build(distpath: Path, workpath: Path) -> None:
-    command = [
+def pyinstaller_command(distpath: Path, workpath: Path) -> list[str]:
+    """The PyInstaller run that builds build.spec into distpath (the tests use it too)."""
+    return [
         sys.executable,
         "-m",
         "PyInstaller",
@@ -89,6 +90,10 @@ def build(distpath: Path, workpath: Path) -> None:
         str(workpath),
         str(ROOT / "build.spec"),
     ]
+
+
+def build(distpath: Path, workpath: Path) -> None:
+    command = pyinstaller_command(distpath, workpath)
     print("+", " ".join(command), flush=True)
     started = time.monotonic()
     subprocess.run(command, cwd=ROOT, check=True)

@@ -1,7 +1,13 @@
-"""A map canvas on screen for the map tests."""
+"""A map canvas on screen, and times, for the map tests."""
 
+from changsha_replay.model.times import parse_time
 from changsha_replay.ui.map import MapCanvas
 from changsha_replay.ui.session import Session
+
+
+def at(text: str) -> float:
+    """Epoch seconds of a local (UTC+8) time such as '1942-01-05T12:00'."""
+    return parse_time(text + "+08:00")
 
 
 def make_canvas(qtbot, scenario, size=(1200, 800)) -> MapCanvas:

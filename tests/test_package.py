@@ -70,23 +70,19 @@ def _pixels(png: Path):
 # --- the bundle ---------------------------------------------------------------------------------------
 
 
+def _make_package():
+    """packaging/make_package.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("make_package", ROOT / "packaging" / "make_package.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     """The application built by PyInstaller from build.spec into a temporary folder."""
     work = tmp_path_factory.mktemp("pyinstaller")
-    command = [
-        sys.executable,
-        "-m",
-        "PyInstaller",
-        "--noconfirm",
-        "--log-level",
-        "WARN",
-        "--distpath",
-        str(work / "dist"),
-        "--workpath",
-        str(work / "build"),
-        str(ROOT / "build.spec"),
-    ]
+    command = _make_package().pyinstaller_command(work / "dist", work / "build")
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, f"PyInstaller failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
     folder = work / "dist" / SLUG

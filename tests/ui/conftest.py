@@ -45,6 +45,11 @@ def present(qtbot):
     return show
 
 
+@pytest.fixture
+def changsha(bundled):
+    return bundled
+
+
 @pytest.fixture(scope="session")
 def bundled():
     from changsha_replay.resources import default_scenario

@@ -3,24 +3,11 @@
 import numpy as np
 import pytest
 from factories import HOUR, T0, tiny
-from map_canvas import make_canvas
+from map_canvas import at, make_canvas
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
-from changsha_replay.model.times import parse_time
-from changsha_replay.resources import default_scenario
-from changsha_replay.store import load
-
 SIZE = (1200, 800)
-
-
-def at(text: str) -> float:
-    return parse_time(text + "+08:00")
-
-
-@pytest.fixture(scope="module")
-def changsha():
-    return load(default_scenario())
 
 
 @pytest.fixture

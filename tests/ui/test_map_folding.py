@@ -3,28 +3,16 @@ the symbols that still overlap."""
 
 import numpy as np
 import pytest
-from map_canvas import make_canvas
+from map_canvas import at, make_canvas
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
-from changsha_replay.model.times import parse_time
-from changsha_replay.resources import default_scenario
-from changsha_replay.store import load
 from changsha_replay.ui.map.folding import Hierarchy, Shapes, declutter, fold, overlap_fractions
 from changsha_replay.ui.map.symbols import BADGE_FILL
 from changsha_replay.ui.map.tooltips import unit_tooltip
 
 FIT_TIME = "1942-01-05T12:00:00"
 KM_PER_DEGREE = 111.2
-
-
-def at(text: str) -> float:
-    return parse_time(text + "+08:00")
-
-
-@pytest.fixture(scope="module")
-def changsha():
-    return load(default_scenario())
 
 
 @pytest.fixture

@@ -51,8 +51,11 @@ class EventLog(Sequence[Event]):
     __slots__ = ("_by_id", "_events", "times")
 
     def __init__(self, events: Iterable[Event]) -> None:
-        self._events = tuple(sorted(events, key=lambda e: (e.time, e.id)))
+        self._events = tuple(events)
         self.times = np.fromiter((e.time for e in self._events), dtype=np.float64, count=len(self._events))
+        if not _in_order(self._events, self.times):
+            self._events = tuple(sorted(self._events, key=lambda e: (e.time, e.id)))
+            self.times = np.fromiter((e.time for e in self._events), dtype=np.float64, count=len(self._events))
         self.times.setflags(write=False)
         self._by_id: dict[str, int] | None = None
 
@@ -100,3 +103,13 @@ class EventLog(Sequence[Event]):
         wanted = set(unit_ids)
         indices = range(len(self._events)) if within is None else within
         return [i for i in indices if any(link.unit_id in wanted for link in self._events[i].units)]
+
+
+def _in_order(events: tuple[Event, ...], times: np.ndarray) -> bool:
+    """True when events are already ordered by (time, id): a vectorised check, ids compared only at ties."""
+    if len(times) < 2:
+        return True
+    step = times[1:] - times[:-1]
+    if not bool(np.all(step >= 0)):  # also False for NaN
+        return False
+    return all(events[i].id < events[i + 1].id for i in np.flatnonzero(step == 0).tolist())

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..model.scenario import Scenario
 from ..model.validation import Problem, validate
+from .cache import ScenarioCache, stamp
 from .errors import ScenarioError
 from .reader import Reader
 from .schema import FORMAT_VERSION
@@ -17,7 +18,7 @@ from .untrusted import check_structure, check_version, open_untrusted, read_head
 from .verify import Verifier
 from .writer import save
 
-__all__ = ["FORMAT_VERSION", "ScenarioError", "check", "load", "save"]
+__all__ = ["FORMAT_VERSION", "ScenarioCache", "ScenarioError", "check", "load", "save"]
 
 
 def _read(path: Path) -> tuple[Scenario | None, list[Problem]]:
@@ -77,12 +78,26 @@ def check(path: str | os.PathLike) -> list[Problem]:
     return _read(Path(path))[1]
 
 
-def load(path: str | os.PathLike) -> Scenario:
-    """The scenario in ``path``; ScenarioError (naming the problems) unless it is valid."""
+def load(path: str | os.PathLike, *, cache: ScenarioCache | None = None, use_cache: bool = True) -> Scenario:
+    """The scenario in ``path``; ScenarioError (naming the problems) unless it is valid.
+
+    A large file read before, and unchanged since, comes from the derived cache (``store.cache``;
+    ``cache`` defaults to the user's cache folder, ``use_cache=False`` reads the file regardless).
+    """
     path = Path(path)
+    check_version(path, *read_header(path))
+    cache = (cache or ScenarioCache.default()) if use_cache else None
+    key = stamp(path) if cache is not None else None
+    if cache is not None:
+        with _gc_paused():
+            cached = cache.get(key)
+        if cached is not None:
+            return cached
     scenario, problems = _read(path)
     if problems or scenario is None:
         first = problems[0] if problems else "unreadable"
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ScenarioError(f"{path.name}: {first}{more}", problems)
+    if cache is not None and key is not None and stamp(path) == key:  # unchanged while it was read
+        cache.put_later(key, scenario)  # after the file is read, beside whatever comes next
     return scenario

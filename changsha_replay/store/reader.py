@@ -12,6 +12,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -352,44 +353,36 @@ class Reader:
         return Phases(Phase(pid, start, stop, *rest) for (pid, start, *rest), stop in zip(rows, ends))
 
     def _events(self) -> EventLog:
-        # Values that repeat (unit links, citations, kinds, bases) are shared, not copied per event:
-        # a scenario may hold 100,000 events.
+        # Built column by column with C-level loops (zip, map): a scenario may hold 100,000
+        # events. Values that repeat (unit links, citations, kinds, bases) are shared, not copied.
+        shared: dict[tuple, tuple] = {}
+        group = shared.setdefault
         links: dict[str, list[EventUnit]] = defaultdict(list)
-        shared: dict[tuple[str, str], EventUnit] = {}
+        link_of: dict[tuple[str, str], EventUnit] = {}
         for eid, uid, role in self.fetch("event_unit"):
-            link = shared.get((uid, role))
+            link = link_of.get((uid, role))
             if link is None:
-                link = shared[(uid, role)] = EventUnit(uid, role)
+                link = link_of[(uid, role)] = EventUnit(uid, role)
             links[eid].append(link)
         citations = self._citations("event_source")
+        units_of = {eid: group(t, t) for eid, found in links.items() if (t := tuple(found))}
+        sources_of = {eid: group(t, t) for eid, found in citations.items() if (t := tuple(found))}
+        columns = [list(c) for c in zip(*self.fetch("event"))] or [[] for _ in TABLES["event"].cols]
         words: dict[str, str] = {}
         word = words.setdefault
-        groups: dict[tuple, tuple] = {}
-        group = groups.setdefault
-        empty: list = []
-        events = []
-        for eid, t, kind, *texts, end, lat, lon, place, basis, ov_en, ov_zh in self.fetch("event"):
-            units = tuple(links.get(eid, empty))
-            sources = tuple(citations.get(eid, empty))
-            events.append(
-                Event(
-                    eid,
-                    t,
-                    word(kind, kind),
-                    *texts,
-                    end,
-                    lat,
-                    lon,
-                    place and word(place, place),
-                    word(basis, basis),
-                    ov_en,
-                    ov_zh,
-                    group(units, units),
-                    group(sources, sources),
-                )
+        for i in (2, 11):  # kind, basis
+            columns[i] = list(map(word, columns[i], columns[i]))
+        columns[10] = [place and word(place, place) for place in columns[10]]
+        ids = columns[0]
+        empty = ()
+        events = list(
+            map(
+                Event._make,
+                zip(*columns, map(units_of.get, ids, repeat(empty)), map(sources_of.get, ids, repeat(empty))),
             )
+        )
         if links or citations:
-            known = {e.id for e in events}
+            known = set(ids)
             for table, found in (("event_unit", links), ("event_source", citations)):
                 for owner in found.keys() - known:
                     self._problem(table, f"(event_id={owner!r})", "event_id", "unknown event")

@@ -79,15 +79,18 @@ def check_version(path: Path, user_version: int, application_id: int) -> None:
 
 
 @contextmanager
-def open_untrusted(path: Path, deadline: float | None = None) -> Iterator[Database]:
-    """A read-only sqlite-utils Database on ``path`` with every safety on; errors become ScenarioError."""
+def open_untrusted(path: Path, deadline: float | None = None, check_every: int = 2000) -> Iterator[Database]:
+    """A read-only sqlite-utils Database on ``path`` with every safety on; errors become ScenarioError.
+
+    The deadline is checked every ``check_every`` SQLite instructions (a Python call, which needs
+    the GIL: a connection on a background thread should check rarely)."""
     path = Path(path)
     uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
     timer = _Deadline(DEADLINE_SECONDS if deadline is None else deadline)
     conn = None
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=1.0)
-        conn.set_progress_handler(timer, 2000)
+        conn.set_progress_handler(timer, check_every)
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1_000_000)
         conn.execute("PRAGMA trusted_schema = OFF")

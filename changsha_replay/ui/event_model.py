@@ -64,17 +64,20 @@ def unit_names(scenario: Scenario, event: Event, mode: str) -> list[str]:
 
 
 class EventTableModel(QAbstractTableModel):
-    """Every event of the scenario, in time order: one row per event (rows never change with time).
+    """The events reached by the session's time, in time order: row ``i`` is event ``i`` of the log.
 
-    The *current event* (the last one at or before the session's time) is shown in bold on an
-    amber background; moving time only restyles the old and the new current row.
+    Moving time forward appends the rows of the events crossed, moving back removes rows from
+    the end: a view (or proxy) handles only the rows that changed, however long the log. The
+    *current event* (the last one reached) is shown in bold on an amber background.
     """
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session = session
         self._icons: dict[str, QIcon] = {}
-        self._current = self._current_row()
+        self._log: EventLog | None = None
+        self._reached = 0
+        self._follow_scenario()
         session.scenario_changed.connect(self._on_scenario)
         session.time_changed.connect(self._on_time)
         session.name_mode_changed.connect(self._on_name_mode)
@@ -85,17 +88,29 @@ class EventTableModel(QAbstractTableModel):
         return scenario.events if scenario is not None else ()
 
     @property
+    def reached(self) -> int:
+        """Number of events at or before the session's time (the rows)."""
+        return self._reached
+
+    @property
     def current_row(self) -> int:
         """Row of the current event (-1 before the first event)."""
-        return self._current
+        return self._reached - 1
 
-    def _current_row(self) -> int:
-        events = self.events
-        return len(events.until(self._session.time)) - 1 if isinstance(events, EventLog) else -1
+    def _count_reached(self) -> int:
+        return len(self._log.until(self._session.time)) if self._log is not None else 0
+
+    def _session_log(self) -> EventLog | None:
+        scenario = self._session.scenario
+        return scenario.events if scenario is not None else None
+
+    def _follow_scenario(self) -> None:
+        self._log = self._session_log()
+        self._reached = self._count_reached()
 
     # -- QAbstractTableModel -------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.events)
+        return 0 if parent.isValid() else self._reached
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
@@ -107,7 +122,7 @@ class EventTableModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         scenario = self._session.scenario
-        if not index.isValid() or scenario is None:
+        if not index.isValid() or scenario is None or scenario.events is not self._log:
             return None
         event, column = scenario.events[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
@@ -116,7 +131,7 @@ class EventTableModel(QAbstractTableModel):
             return event
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(scenario, event, column)
-        current = index.row() == self._current
+        current = index.row() == self._reached - 1
         if role == Qt.ItemDataRole.FontRole and (current or (column == BASIS and event.basis == "conflict")):
             font = QFont()
             font.setBold(True)
@@ -163,17 +178,27 @@ class EventTableModel(QAbstractTableModel):
     # -- updates -------------------------------------------------------------------------
     def _on_scenario(self) -> None:
         self.beginResetModel()
-        self._current = self._current_row()
+        self._follow_scenario()
         self.endResetModel()
 
     def _on_time(self, _t: float = 0.0) -> None:
-        row = self._current_row()
-        if row == self._current:
+        if self._session_log() is not self._log:  # the time signal of a new scenario came first
+            self._on_scenario()
             return
-        old, self._current = self._current, row
+        old, reached = self._reached, self._count_reached()
+        if reached > old:
+            self.beginInsertRows(QModelIndex(), old, reached - 1)
+            self._reached = reached
+            self.endInsertRows()
+        elif reached < old:
+            self.beginRemoveRows(QModelIndex(), reached, old - 1)
+            self._reached = reached
+            self.endRemoveRows()
+        else:
+            return
         roles = [Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole]
-        for r in (old, row):
-            if 0 <= r < self.rowCount():
+        for r in {old - 1, reached - 1}:  # the old current row loses its style, the new one gains it
+            if 0 <= r < reached:
                 self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1), roles)
 
     def _on_name_mode(self, _mode: str = "") -> None:
@@ -185,18 +210,16 @@ class EventTableModel(QAbstractTableModel):
 class EventFilterProxy(QSortFilterProxyModel):
     """Filters an :class:`EventTableModel` (its rows are the event log's indices).
 
-    Future events are hidden: a row shows only when its event's time is at or before the
-    session's time. Time moves re-filter only when the number of events reached changes
-    (``EventLog.until`` is a binary search), so playing costs nothing between events. The other
-    filters (kinds, side, text, the selected units and their subordinates) are combined into a
-    boolean mask computed once per change of a filter.
+    The source model holds only the events reached, so time moves cost the proxy only the rows
+    added or removed. The filters (kinds, side, text, the selected units and their
+    subordinates) are combined into a boolean mask over the whole log, computed once per change
+    of a filter.
     """
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session = session
         self._events: EventLog | None = None
-        self._reached = 0
         self._mask: np.ndarray | None = None  # None: no filter besides time
         self._kinds: frozenset[str] | None = None
         self._side: str | None = None
@@ -204,15 +227,14 @@ class EventFilterProxy(QSortFilterProxyModel):
         self._selected_only = False
         self._sides_of: list[frozenset[str]] | None = None
         self._haystacks: list[str] | None = None
-        session.time_changed.connect(self._on_time)
         session.selection_changed.connect(self._on_selection)
 
     # -- filters -------------------------------------------------------------------------
     @property
     def reached(self) -> int:
         """Number of events at or before the session's time (shown or filtered out)."""
-        self._sync()
-        return self._reached
+        source = self.sourceModel()
+        return source.rowCount() if source is not None else 0
 
     @property
     def kinds(self) -> frozenset[str] | None:
@@ -267,27 +289,20 @@ class EventFilterProxy(QSortFilterProxyModel):
                 pass
 
     @contextmanager
-    def _changing(self, recompute: bool = True) -> Iterator[None]:
+    def _changing(self) -> Iterator[None]:
         """Change a filter and re-filter the rows (with the Qt 6.10 API when it exists)."""
         self._sync()
         begin = getattr(self, "beginFilterChange", None)
         if begin is not None:
             begin()
         yield
-        if recompute:
-            self._mask = self._compute_mask()
+        self._mask = self._compute_mask()
         if begin is not None:
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
             self.invalidateRowsFilter()
 
-    # -- time ----------------------------------------------------------------------------
-    def _on_time(self, t: float) -> None:
-        self._sync()
-        if self._events is not None and len(self._events.until(t)) != self._reached:
-            with self._changing(recompute=False):
-                self._reached = len(self._events.until(t))
-
+    # -- the scenario ----------------------------------------------------------------------
     def _sync(self) -> None:
         """Follow the session's scenario (whatever order the signals of a new scenario arrive in)."""
         scenario = self._session.scenario
@@ -295,15 +310,13 @@ class EventFilterProxy(QSortFilterProxyModel):
         if events is not self._events:
             self._events = events
             self._sides_of = self._haystacks = None
-            self._reached = len(events.until(self._session.time)) if events is not None else 0
             self._mask = self._compute_mask()
 
     # -- filtering -----------------------------------------------------------------------
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         self._sync()
-        if source_row >= self._reached:
-            return False
-        return self._mask is None or bool(self._mask[source_row])
+        mask = self._mask
+        return mask is None or (source_row < len(mask) and bool(mask[source_row]))
 
     def _compute_mask(self) -> np.ndarray | None:
         scenario, events = self._session.scenario, self._events

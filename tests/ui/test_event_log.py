@@ -22,6 +22,8 @@ def shown(proxy):
 
 def test_model_columns(session):
     model = EventTableModel(session)
+    assert model.rowCount() == 0  # before the first event
+    session.seek(END)
     assert model.rowCount() == 4
     row = [model.index(1, c).data() for c in range(model.columnCount())]
     assert row == ["1942-01-04 06:00", "Second", "Engagement", "Fight", "Unit cn-div-a, Unit jp-div", "historical"]
@@ -43,22 +45,28 @@ def test_only_events_up_to_now_are_shown_and_follow_seeks(session):
     assert shown(proxy) == ["e1", "e2", "e3", "e4"]
     session.seek(T0 + 2 * HOUR)  # backwards
     assert shown(proxy) == ["e1"]
-    assert model.rowCount() == 4  # the model is static: the proxy hides the future
+    assert model.rowCount() == 1  # the model holds the events reached, no more
 
 
-def test_time_moves_between_events_do_not_refilter(session):
+def test_time_moves_filter_only_the_events_crossed(session):
     model = EventTableModel(session)
     proxy = EventFilterProxy(session)
     proxy.setSourceModel(model)
+    proxy.set_kinds({"order", "weather"})
     session.seek(T0 + 2 * HOUR)
     checked = []
     accepts = proxy.filterAcceptsRow
     proxy.filterAcceptsRow = lambda row, parent: checked.append(row) or accepts(row, parent)
     session.seek(T0 + 3 * HOUR)
     session.seek(T0 + 5 * HOUR)
-    assert checked == []  # the number of events reached did not change: no row is filtered again
+    assert checked == []  # no event crossed: no row is filtered again
     session.seek(T0 + 7 * HOUR)
-    assert checked and shown(proxy) == ["e1", "e2", "e3"]
+    # the two events just reached, and the old current row (restyled, so looked at again)
+    assert set(checked) == {0, 1, 2}
+    assert shown(proxy) == ["e1", "e3"]
+    checked.clear()
+    session.seek(T0 + 2 * HOUR)
+    assert set(checked) <= {0} and shown(proxy) == ["e1"]  # going back removes rows; only the new current is restyled
 
 
 def test_current_event_is_highlighted(session):

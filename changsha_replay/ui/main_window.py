@@ -7,14 +7,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QProgressBar, QToolBar, QVBoxLayout, QWidget
 
 from .. import APP_NAME
+from ..model import Scenario
 from ..resources import default_scenario
 from ..store import ScenarioError
 from .actions import PlaybackActions
 from .dialogs import about_dialog, shortcuts_dialog, show_open_error
 from .event_log import EventLogDock
+from .loader import ScenarioLoader
 from .map.canvas import MapCanvas
 from .names import bilingual, unit_name
 from .orbat import OrbatDock
@@ -55,8 +57,15 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
         self.cursor_label = QLabel(self)
         self.selection_label = QLabel(self)
+        self.loading_bar = QProgressBar(self)  # busy indicator while a file loads
+        self.loading_bar.setRange(0, 0)
+        self.loading_bar.setMaximumWidth(140)
+        self.loading_bar.setTextVisible(False)
+        self.loading_bar.hide()
+        self.statusBar().addPermanentWidget(self.loading_bar)
         self.statusBar().addPermanentWidget(self.selection_label)
         self.statusBar().addPermanentWidget(self.cursor_label)
+        self.loader = ScenarioLoader(self)
         self._build_menus()
         self._connect()
         self._restore_settings()
@@ -123,10 +132,13 @@ class MainWindow(QMainWindow):
         self.orbat_dock.hidden_branches_changed.connect(self.map.set_hidden_branches)
         self.orbat_dock.center_requested.connect(self.map.center_on)
         self.event_dock.center_requested.connect(self.map.center_on)
+        self.loader.busy_changed.connect(self._on_loading)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(lambda _path, error: show_open_error(self, error))
 
     # -- documents -----------------------------------------------------------------------
     def open_file(self, path: str | Path) -> bool:
-        """Open a scenario; on failure an error dialog, and the open scenario stays."""
+        """Open a scenario now (at start-up); on failure an error dialog, and the open scenario stays."""
         try:
             self.session.open(path)
         except ScenarioError as error:
@@ -135,11 +147,29 @@ class MainWindow(QMainWindow):
         self.remember(Path(path))
         return True
 
+    def open_file_in_background(self, path: str | Path) -> bool:
+        """Open a scenario on a worker thread (File → Open, Open Recent): the window stays responsive,
+        the status bar shows the loading, and the current scenario stays until the new one is read."""
+        return self.loader.start(path)
+
     def choose_file(self) -> None:
         start = str(self.session.path.parent if self.session.path else default_scenario().parent)
         path, _ = QFileDialog.getOpenFileName(self, "Open Scenario", start, "Scenarios (*.sqlite *.db);;All files (*)")
         if path:
-            self.open_file(path)
+            self.open_file_in_background(path)
+
+    def _on_loading(self, busy: bool) -> None:
+        self.open_action.setEnabled(not busy)
+        self.recent_menu.setEnabled(not busy and bool(self._recent()))
+        self.loading_bar.setVisible(busy)
+        if busy and self.loader.path is not None:
+            self.statusBar().showMessage(f"Opening {self.loader.path.name}…")
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_loaded(self, path: Path, scenario: Scenario) -> None:
+        self.session.set_scenario(scenario, path)
+        self.remember(path)
 
     def close_scenario(self) -> None:
         self.session.set_scenario(None)
@@ -158,7 +188,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self._recent():
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_file(p)).setToolTip(path)
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_file_in_background(p)).setToolTip(path)
         self.recent_menu.setEnabled(bool(self._recent()))
 
     # -- reactions -----------------------------------------------------------------------

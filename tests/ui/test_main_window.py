@@ -1,7 +1,9 @@
 """The replay window as a whole: views kept in sync by the session, shortcuts, settings, errors."""
 
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from changsha_replay.model.times import parse_time
 from changsha_replay.resources import default_scenario
+from changsha_replay.store import load
 from changsha_replay.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,3 +198,40 @@ def test_without_a_display_the_app_says_so_instead_of_aborting(tmp_path):
         [sys.executable, "-m", "changsha_replay"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2 and "no display" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_opening_in_the_background_keeps_the_window_responsive_and_then_swaps(window, tmp_path, qtbot):
+    release = threading.Event()
+
+    def slow_load(path):
+        assert release.wait(10)  # the file "loads" until the test says so
+        return load(path)
+
+    window.loader._load_file = slow_load
+    copy = tmp_path / "copy.sqlite"
+    shutil.copyfile(default_scenario(), copy)
+    before = window.session.scenario
+    assert window.open_file_in_background(copy)
+    assert window.loading_bar.isVisible() and not window.open_action.isEnabled()
+    assert "copy.sqlite" in window.statusBar().currentMessage()
+    assert not window.open_file_in_background(copy)  # one file at a time
+    window.session.seek(window.session.time + 3600)  # the window works meanwhile, on the open scenario
+    qtbot.wait(50)
+    assert window.session.scenario is before
+    with qtbot.waitSignal(window.loader.loaded, timeout=10_000):
+        release.set()
+    assert window.session.scenario is not before and window.session.path == copy
+    assert not window.loading_bar.isVisible() and window.open_action.isEnabled()
+    assert Path(window._recent()[0]) == copy.resolve()
+
+
+def test_a_bad_file_opened_in_the_background_shows_an_error_and_keeps_the_scenario(window, tmp_path, qtbot):
+    bad = tmp_path / "broken.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x07" * 300)
+    current = window.session.scenario
+    with qtbot.waitSignal(window.loader.failed, timeout=10_000):
+        assert window.open_file_in_background(bad)
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert boxes and "broken.sqlite" in boxes[0].text()
+    boxes[0].close()
+    assert window.session.scenario is current and window.open_action.isEnabled()

@@ -37,6 +37,7 @@ lint: $(VENV)/.test
 bench: $(VENV)/.test
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/map_frame.py
+	$(PY) benchmarks/window_frame.py
 	$(PY) benchmarks/startup.py
 
 scenario: $(VENV)/.app

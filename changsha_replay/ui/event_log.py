@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QSplitter,
+    QStyle,
     QTableView,
     QTextBrowser,
     QToolButton,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..model import Event
-from ..model.vocab import EVENT_KINDS
+from ..model.vocab import BASES, EVENT_KINDS
 from .event_details import event_html
 from .event_model import (
     BASIS,
@@ -108,10 +109,10 @@ class EventLogDock(QDockWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setMinimumSectionSize(24)
-        for column, mode in ((TIME, "contents"), (KIND, "contents"), (BASIS, "contents"), (TITLE, "stretch")):
-            resize = QHeaderView.ResizeMode.Stretch if mode == "stretch" else QHeaderView.ResizeMode.ResizeToContents
-            header.setSectionResizeMode(column, resize)
-        for column, width in ((PHASE, 90), (UNITS, 110)):
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        # Widths from the widest possible content, not ResizeToContents: that measures up to a
+        # thousand rows each time rows come or go, which is every event crossed during play.
+        for column, width in (*self._content_widths().items(), (PHASE, 90), (UNITS, 110)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -154,7 +155,8 @@ class EventLogDock(QDockWidget):
         for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset, proxy.layoutChanged):
             signal.connect(self._update_count)
         session.scenario_changed.connect(self._on_scenario)
-        session.time_changed.connect(self._on_time)
+        session.time_changed.connect(self._update_count)
+        self.model.reached_changed.connect(self._on_reached)
         session.name_mode_changed.connect(self._on_name_mode)
         self._on_scenario()
 
@@ -163,6 +165,18 @@ class EventLogDock(QDockWidget):
         """Show or hide a column (from then on the width of the table no longer decides)."""
         self._columns_chosen = True
         self.table.setColumnHidden(column, not visible)
+
+    def _content_widths(self) -> dict[int, int]:
+        """Widths of the Time, Kind and Basis columns that fit any value (in bold: the current row)."""
+        font = self.table.font()
+        font.setBold(True)
+        fm = QFontMetrics(font)
+        pad = 2 * (self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) + 6  # Qt's text margins
+        return {
+            TIME: fm.horizontalAdvance("8888-88-88 88:88") + pad,
+            KIND: max(fm.horizontalAdvance(readable(k)) for k in EVENT_KINDS) + pad,
+            BASIS: max(fm.horizontalAdvance(b) for b in BASES) + 14 + 4 + pad,  # the dot icon
+        }
 
     def _fit_columns(self) -> None:
         if not self._columns_chosen:
@@ -183,6 +197,8 @@ class EventLogDock(QDockWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
+            self._shown_current = -2  # the view changed size: bring the current event back into view
+            QTimer.singleShot(0, self._on_reached)
         elif (
             watched is self.table
             and isinstance(event, QKeyEvent)
@@ -212,7 +228,7 @@ class EventLogDock(QDockWidget):
         self.set_kinds(None)
         self._fill_sides()
         self._shown_current = -2
-        self._on_time()
+        self._on_reached()
 
     def set_kinds(self, kinds: frozenset[str] | None) -> None:
         """Show only these kinds of events (``None``: all); the menu follows."""
@@ -259,7 +275,8 @@ class EventLogDock(QDockWidget):
         self.count_label.setText(f"{counted} by {when} · {total - reached} to come")
 
     # -- time and the current event ------------------------------------------------------
-    def _on_time(self, _t: float = 0.0) -> None:
+    def _on_reached(self, _reached: int = 0) -> None:
+        """The rows changed: show the current event (scrolled to, and in the details pane)."""
         self._update_count()
         current = self.model.current_row
         if current == self._shown_current:
@@ -267,7 +284,7 @@ class EventLogDock(QDockWidget):
         self._shown_current = current
         index = self.proxy.mapFromSource(self.model.index(current, TITLE)) if current >= 0 else QModelIndex()
         across = self.table.horizontalScrollBar().value()  # keep the horizontal position
-        self.table.doItemsLayout()  # the scroll range must include the rows that just appeared
+        self.table.updateGeometries()  # the scroll range must include the rows that just appeared
         if index.isValid():
             self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         elif self.proxy.rowCount():

@@ -7,10 +7,21 @@ from contextlib import contextmanager
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QElapsedTimer,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from ..model import Event, EventLog, Scenario
+from .item_roles import fill_roles
 from .names import bilingual, short_time, unit_name
 from .session import Session
 
@@ -69,7 +80,14 @@ class EventTableModel(QAbstractTableModel):
     Moving time forward appends the rows of the events crossed, moving back removes rows from
     the end: a view (or proxy) handles only the rows that changed, however long the log. The
     *current event* (the last one reached) is shown in bold on an amber background.
+
+    While the session plays, the rows follow the time at most every ``REFRESH_MS`` (a log that
+    gains a row every frame cannot be read, and each change repaints the table); a seek, a step
+    or a pause brings them up to date at once. ``reached_changed`` follows every change of rows.
     """
+
+    reached_changed = Signal(int)
+    REFRESH_MS = 100
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -78,8 +96,13 @@ class EventTableModel(QAbstractTableModel):
         self._log: EventLog | None = None
         self._reached = 0
         self._follow_scenario()
+        self._refreshed = QElapsedTimer()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._follow_time)
         session.scenario_changed.connect(self._on_scenario)
         session.time_changed.connect(self._on_time)
+        session.playing_changed.connect(lambda playing: playing or self._follow_time())
         session.name_mode_changed.connect(self._on_name_mode)
 
     @property
@@ -124,14 +147,26 @@ class EventTableModel(QAbstractTableModel):
         scenario = self._session.scenario
         if not index.isValid() or scenario is None or scenario.events is not self._log:
             return None
-        event, column = scenario.events[index.row()], index.column()
+        return self._value(scenario, index.row(), index.column(), role)
+
+    def multiData(self, index: _Index, roleDataSpan) -> None:
+        """Every role a delegate asks for, in one call (Qt 6 item delegates ask this way)."""
+        scenario = self._session.scenario
+        if not index.isValid() or scenario is None or scenario.events is not self._log:
+            fill_roles(roleDataSpan, lambda role: None)
+            return
+        row, column = index.row(), index.column()
+        fill_roles(roleDataSpan, lambda role: self._value(scenario, row, column, role))
+
+    def _value(self, scenario: Scenario, row: int, column: int, role: int):
+        event = scenario.events[row]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(scenario, event, column)
         if role == EVENT_ROLE:
             return event
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(scenario, event, column)
-        current = index.row() == self._reached - 1
+        current = row == self._reached - 1
         if role == Qt.ItemDataRole.FontRole and (current or (column == BASIS and event.basis == "conflict")):
             font = QFont()
             font.setBold(True)
@@ -177,12 +212,27 @@ class EventTableModel(QAbstractTableModel):
 
     # -- updates -------------------------------------------------------------------------
     def _on_scenario(self) -> None:
+        self._refresh_timer.stop()
         self.beginResetModel()
         self._follow_scenario()
         self.endResetModel()
+        self.reached_changed.emit(self._reached)
 
     def _on_time(self, _t: float = 0.0) -> None:
         if self._session_log() is not self._log:  # the time signal of a new scenario came first
+            self._on_scenario()
+            return
+        if self._session.playing and self._refreshed.isValid() and self._refreshed.elapsed() < self.REFRESH_MS:
+            if not self._refresh_timer.isActive():
+                self._refresh_timer.start(max(self.REFRESH_MS - self._refreshed.elapsed(), 0))
+            return
+        self._follow_time()
+
+    def _follow_time(self) -> None:
+        """Add or remove the rows of the events crossed since the last refresh."""
+        self._refresh_timer.stop()
+        self._refreshed.start()
+        if self._session_log() is not self._log:
             self._on_scenario()
             return
         old, reached = self._reached, self._count_reached()
@@ -200,6 +250,7 @@ class EventTableModel(QAbstractTableModel):
         for r in {old - 1, reached - 1}:  # the old current row loses its style, the new one gains it
             if 0 <= r < reached:
                 self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1), roles)
+        self.reached_changed.emit(reached)
 
     def _on_name_mode(self, _mode: str = "") -> None:
         if self.rowCount():
@@ -311,6 +362,10 @@ class EventFilterProxy(QSortFilterProxyModel):
             self._events = events
             self._sides_of = self._haystacks = None
             self._mask = self._compute_mask()
+
+    def multiData(self, index: _Index, roleDataSpan) -> None:
+        """Hands a delegate's many-roles query to the source model in one call."""
+        self.sourceModel().multiData(self.mapToSource(index), roleDataSpan)
 
     # -- filtering -----------------------------------------------------------------------
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,8 +51,19 @@ __all__ = ["BRANCH_LABELS", "OrbatDock", "OrbatModel"]
 #: Echelons above the division: their rows are expanded by default, so divisions show.
 _ABOVE_DIVISION = frozenset(list(ECHELONS)[: list(ECHELONS).index("division")])
 
+#: Least time between two repaints of the tree's time-dependent cells when many change at once.
+LIVE_REPAINT_MS = 100
+
 #: Short labels of the branch check boxes.
 BRANCH_LABELS = {"headquarters": "HQ", "engineer": "Engineers"}
+
+
+class OrbatFilterProxy(QSortFilterProxyModel):
+    """The name/commander filter over the tree; hands a delegate's many-roles query to the model
+    in one call (QSortFilterProxyModel would split it into one ``data()`` call per role)."""
+
+    def multiData(self, index: QModelIndex, roleDataSpan) -> None:
+        self.sourceModel().multiData(self.mapToSource(index), roleDataSpan)
 
 
 class StrengthDelegate(QStyledItemDelegate):
@@ -76,7 +96,7 @@ class OrbatDock(QDockWidget):
         self._syncing = False
 
         self.model = OrbatModel(session, self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = OrbatFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterRole(FILTER_ROLE)
         self.proxy.setFilterKeyColumn(NAME)
@@ -90,6 +110,15 @@ class OrbatDock(QDockWidget):
 
         self.tree = QTreeView()
         self.tree.setModel(self.proxy)
+        # Thousands of units playing: their strength and status cells are repainted at most
+        # LIVE_REPAINT_MS apart (a table of numbers read at 60 Hz is no better than at 10 Hz, and
+        # each repaint of the shown rows costs milliseconds of Python calls).
+        self._live_column: int | None = None
+        self._live_clock = QElapsedTimer()
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.timeout.connect(self._repaint_live)
+        self.model.live_changed.connect(self._on_live_changed)
         self.tree.setUniformRowHeights(True)
         self.tree.setIndentation(12)  # four levels deep: keep the names, not the indentation
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -170,6 +199,26 @@ class OrbatDock(QDockWidget):
         self._set_hidden(frozenset())
 
     # -- filter and expansion ------------------------------------------------------------
+    def _on_live_changed(self, column: int) -> None:
+        self._live_column = column if self._live_column is None else min(column, self._live_column)
+        if self._live_timer.isActive():
+            return
+        since = self._live_clock.elapsed() if self._live_clock.isValid() else LIVE_REPAINT_MS
+        if since >= LIVE_REPAINT_MS:
+            self._repaint_live()
+        else:
+            self._live_timer.start(LIVE_REPAINT_MS - since)
+
+    def _repaint_live(self) -> None:
+        """Repaint the shown rows from the first changed column to the last."""
+        if self._live_column is None:
+            return
+        left = max(self.tree.header().sectionViewportPosition(self._live_column), 0)
+        self._live_column = None
+        self._live_clock.start()
+        viewport = self.tree.viewport()
+        viewport.update(left, 0, viewport.width() - left, viewport.height())
+
     def set_filter_text(self, text: str) -> None:
         """Show units whose name or commander (either language) contains ``text``, with their superiors."""
         if self.filter_edit.text() != text:
@@ -209,8 +258,7 @@ class OrbatDock(QDockWidget):
 
     def _on_scenario(self) -> None:
         self._rebuildbranch_boxes()
-        self.set_filter_text("")
-        self.expand_default()
+        self.set_filter_text("")  # clears the filter and expands the tree as by default
 
     # -- selection -----------------------------------------------------------------------
     def selected_unit_ids(self) -> frozenset[str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from ..model import Scenario, Side, Unit, UnitStates
 from ..model.vocab import STATUSES
+from .item_roles import fill_roles
 from .names import bilingual, unit_name
 from .session import Session
 
@@ -73,7 +74,16 @@ class OrbatModel(QAbstractItemModel):
     ``len(sides) + i`` the unit of index ``i`` in the order of battle. An index's internal id is its
     node number, so no Python object has to outlive a call. Time changes emit ``dataChanged`` only
     for the cells whose shown value changed (never a reset); a new scenario resets the model.
+
+    When more than ``MAX_PRECISE_CELLS`` units change at once (thousands of units playing), one
+    ``live_changed`` replaces the ``dataChanged`` flood: each of those costs a proxy and a view
+    Python calls per row, and a frame would then cost time in proportion to the scenario. The
+    time-dependent cells (strength, status, their style) are never filtered or sorted on, so a
+    view only has to repaint the rows it shows.
     """
+
+    live_changed = Signal(int)  # many time-dependent cells changed from this column on: repaint the rows shown
+    MAX_PRECISE_CELLS = 64
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +197,22 @@ class OrbatModel(QAbstractItemModel):
         unit = self._unit(node)
         return None if unit is None else self._unit_data(unit, node - len(self._sides), index.column(), role)
 
+    def multiData(self, index: _Index, roleDataSpan) -> None:
+        """Every role a delegate asks for, in one call (Qt 6 item delegates ask this way): a view
+        then makes one Python call per cell it paints instead of one per cell and role."""
+        node = index.internalId() if index.isValid() else -1
+        column = index.column()
+        if 0 <= node < len(self._sides):
+            side = self._sides[node]
+            fill_roles(roleDataSpan, lambda role: self._side_data(side, column, role))
+            return
+        unit = self._unit(node) if node >= 0 else None
+        if unit is None:
+            fill_roles(roleDataSpan, lambda role: None)
+            return
+        i = node - len(self._sides)
+        fill_roles(roleDataSpan, lambda role: self._unit_data(unit, i, column, role))
+
     def _side_data(self, side: Side, column: int, role: int):
         if role == SIDE_ID_ROLE:
             return side.id
@@ -265,9 +291,13 @@ class OrbatModel(QAbstractItemModel):
         self._remember(state)
         strength_changed = ~((self._strength == old_strength) | (np.isnan(self._strength) & np.isnan(old_strength)))
         style_changed = self._style != old_style
+        status_changed = self._status != old_status
+        if np.count_nonzero(strength_changed | style_changed | status_changed) > self.MAX_PRECISE_CELLS:
+            self.live_changed.emit(NAME if style_changed.any() else STRENGTH)
+            return
         display = [Qt.ItemDataRole.DisplayRole, STRENGTH_ROLE, *_STYLE_ROLES]
         self._emit_changed(strength_changed | style_changed, STRENGTH, display)
-        self._emit_changed(self._status != old_status, STATUS, [Qt.ItemDataRole.DisplayRole, *_STYLE_ROLES])
+        self._emit_changed(status_changed, STATUS, [Qt.ItemDataRole.DisplayRole, *_STYLE_ROLES])
         self._emit_changed(style_changed, NAME, _STYLE_ROLES)
 
     def _on_name_mode(self, _mode: str = "") -> None:

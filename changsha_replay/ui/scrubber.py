@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from .names import bilingual, short_time
@@ -30,8 +30,12 @@ class Scrubber(QWidget):
         self._pressed_at: float | None = None
         self._dragging = False
         self._density: np.ndarray = np.zeros(0)
+        # Everything but the time handle, drawn once per change of phase, size, names or loop.
+        self._background: QPixmap | None = None
+        self._background_key: tuple | None = None
+        self._handle_x: float | None = None
         session.scenario_changed.connect(self._on_scenario_changed)
-        session.time_changed.connect(lambda _t: self.update())
+        session.time_changed.connect(self._on_time)
         session.name_mode_changed.connect(lambda _m: self.update())
         session.loop_changed.connect(lambda _l: self.update())
 
@@ -62,17 +66,62 @@ class Scrubber(QWidget):
             )
         else:
             self._density = np.zeros(0)
+        self._background = None
         self.update()
 
+    def _on_time(self, _t: float) -> None:
+        """Repaint the old and the new handle only, unless the phase band to darken changed."""
+        if self.session.scenario is None or self._handle_x is None or self._key() != self._background_key:
+            self.update()
+            return
+        x = self._x_of(self.session.time)
+        for at in (self._handle_x, x):
+            self.update(QRect(int(at) - 7, 0, 15, self.height()))
+
     # -- painting ------------------------------------------------------------------------
+    def _key(self) -> tuple:
+        clock = self.session.clock
+        return (
+            self.width(),
+            self.height(),
+            self.devicePixelRatioF(),
+            self.session.phase_index,
+            self.session.name_mode,
+            clock.loop if clock is not None else None,
+            self.font().key(),
+        )
+
     def paintEvent(self, event: QPaintEvent) -> None:
-        scenario = self.session.scenario
         painter = QPainter(self)
+        track = self._track()
+        if self.session.scenario is None:
+            painter.fillRect(track, _BANDS[0])
+            self._handle_x = None
+            return
+        key = self._key()
+        if self._background is None or key != self._background_key:
+            self._background = self._draw_background()
+            self._background_key = key
+        painter.drawPixmap(0, 0, self._background)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        x = self._handle_x = self._x_of(self.session.time)
+        painter.setPen(QPen(_HANDLE, 2))
+        painter.drawLine(QPointF(x, track.top() - 2), QPointF(x, track.bottom() + 2))
+        painter.setBrush(_HANDLE)
+        painter.drawEllipse(QPointF(x, track.top() + 1), 4, 4)
+        painter.end()
+
+    def _draw_background(self) -> QPixmap:
+        """Phase bands and names, the loop range and the event density marks."""
+        scenario = self.session.scenario
+        assert scenario is not None
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(max(round(self.width() * ratio), 1), max(round(self.height() * ratio), 1))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         track = self._track()
-        if scenario is None:
-            painter.fillRect(track, _BANDS[0])
-            return
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF() - 1, 7))
         painter.setFont(font)
@@ -100,12 +149,8 @@ class Scrubber(QWidget):
             for i in np.flatnonzero(self._density):
                 h = max(2.0, self._density[i] * scale)
                 painter.drawRect(QRectF(track.left() + i * width, track.bottom() - h, max(width - 0.5, 1.0), h))
-        x = self._x_of(self.session.time)
-        painter.setPen(QPen(_HANDLE, 2))
-        painter.drawLine(QPointF(x, track.top() - 2), QPointF(x, track.bottom() + 2))
-        painter.setBrush(_HANDLE)
-        painter.drawEllipse(QPointF(x, track.top() + 1), 4, 4)
         painter.end()
+        return pixmap
 
     # -- mouse ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

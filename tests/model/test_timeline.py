@@ -23,4 +23,3 @@ def test_ties_in_the_wrong_order_are_sorted_and_an_ordered_log_is_kept_as_it_is(
     assert [e.id for e in EventLog(_events([("b", 1.0), ("a", 1.0), ("c", 0.0)]))] == ["c", "a", "b"]
     ordered = _events([("a", 0.0), ("b", 0.0), ("a", 3.0)])
     assert list(EventLog(ordered)) == ordered
-

@@ -184,3 +184,20 @@ def test_bundled_conflict_shows_chinese_other_version(qapp, bundled):
     event = next(e for e in bundled.events if e.basis == "conflict")
     html = event_html(bundled, event, "both")
     assert event.other_version_zh[:10] in html and event.other_version_en[:10].replace("'", "&#x27;") in html
+
+
+def test_while_playing_rows_follow_the_time_at_most_every_refresh_interval(session, qtbot):
+    model = EventTableModel(session)
+    reached = []
+    model.reached_changed.connect(reached.append)
+    session.set_rate_index(0)  # 10 min/s: playing itself moves time little during the test
+    session.play()
+    session.seek(T0 + 2 * HOUR)  # the first change while playing comes at once
+    assert model.rowCount() == 1 and reached == [1]
+    session.seek(T0 + 7 * HOUR)  # within the interval: waits
+    assert model.rowCount() == 1
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=model.REFRESH_MS * 5)
+    assert reached == [1, 3]
+    session.seek(T0 + 16 * HOUR)
+    session.pause()  # pausing brings the rows up to date at once
+    assert model.rowCount() == 4 and model.current_row == 3

@@ -186,3 +186,41 @@ def test_double_click_centres_on_the_unit_now(session, dock, qtbot):
     assert blocker.args == pytest.approx([28.2, 113.2])
     with qtbot.assertNotEmitted(dock.center_requested):
         double_click("cn-div-b")  # no keyframes: no position
+
+
+def test_when_many_units_change_at_once_the_tree_repaints_instead_of_a_flood_of_signals(qapp, qtbot):
+    from synthetic import synthetic
+
+    session = Session()
+    session.set_scenario(synthetic(300, 6, 20))
+    dock = OrbatDock(session)
+    qtbot.addWidget(dock)
+    model = dock.model
+    changes, resets = record_changes(model)
+    with qtbot.waitSignal(model.live_changed, timeout=1000) as live:
+        session.seek((session.scenario.info.start + session.scenario.info.end) / 2)
+    assert changes == [] and not resets  # one signal, not hundreds of dataChanged
+    assert live.args[0] in (NAME, STRENGTH)
+    state = session.state()
+    unit = session.scenario.units[123]
+    assert cell(model, unit.id, STRENGTH) == f"{state.strength[123]:.0f} %"  # cells read the new time
+
+
+def test_live_repaints_of_the_tree_are_spaced(qapp, qtbot, monkeypatch):
+    from synthetic import synthetic
+
+    import changsha_replay.ui.orbat as orbat
+
+    session = Session()
+    session.set_scenario(synthetic(300, 6, 20))
+    dock = OrbatDock(session)
+    qtbot.addWidget(dock)
+    painted = []
+    monkeypatch.setattr(dock.tree.viewport(), "update", lambda *args: painted.append(args))
+    info = session.scenario.info
+    for k in range(5):  # five big changes in a few milliseconds
+        session.seek(info.start + (k + 1) * (info.end - info.start) / 6)
+    assert len(painted) == 1  # the first at once, the others wait
+    qtbot.waitUntil(lambda: len(painted) == 2, timeout=orbat.LIVE_REPAINT_MS * 5)
+    qtbot.wait(orbat.LIVE_REPAINT_MS * 2)
+    assert len(painted) == 2  # the four waiting changes made one repaint

@@ -17,6 +17,7 @@ OTHER_KEYS = (
     ("Ctrl+W", "Close the scenario"),
     ("Ctrl+Q", "Quit"),
     ("Ctrl+0", "Fit the map to the scenario"),
+    ("Ctrl+G", "Fold units whose symbols would cover their superior's into it, or show them all"),
     ("Ctrl+Arrows", "Pan the map (when it has focus)"),
     ("Ctrl+= / Ctrl+−", "Zoom the map in / out (when it has focus); the mouse wheel zooms too"),
     ("?", "This list"),

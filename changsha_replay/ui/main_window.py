@@ -104,6 +104,14 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, m=mode: self.session.set_name_mode(m))
             self.name_actions[mode] = action
         self.name_actions[self.session.name_mode].setChecked(True)
+        self.fold_action = view.addAction("&Fold Overlapping Subordinates")
+        self.fold_action.setCheckable(True)
+        self.fold_action.setChecked(True)
+        self.fold_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.fold_action.setToolTip(
+            "Where a unit's symbol would cover its superior's, show it inside the superior ('+N'); zoom in to separate"
+        )
+        self.fold_action.toggled.connect(self.map.set_folding)
         view.addSeparator()
         view.addAction("&Fit Map to Scenario", QKeySequence("Ctrl+0"), self.map.fit_scenario)
 
@@ -245,6 +253,7 @@ class MainWindow(QMainWindow):
         rate = self.settings.value("playback/rateIndex")
         if rate is not None:
             self.session.set_rate_index(int(rate))
+        self.fold_action.setChecked(self.settings.value("view/fold", "true") not in ("false", False, 0, "0"))
         hidden = self.settings.value("view/hiddenLayers", [])
         for name in [hidden] if isinstance(hidden, str) else list(hidden or []):
             if name in self.layer_actions:
@@ -257,6 +266,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/names", self.session.name_mode)
         self.settings.setValue("playback/rateIndex", self.session.rate_index)
         self.settings.setValue("view/hiddenLayers", [n for n, a in self.layer_actions.items() if not a.isChecked()])
+        self.settings.setValue("view/fold", self.fold_action.isChecked())
         self.settings.sync()
 
     def showEvent(self, event: QShowEvent) -> None:

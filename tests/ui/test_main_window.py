@@ -56,7 +56,7 @@ def test_map_click_selects_in_tree_and_tree_selection_highlights_on_map(window, 
     s.seek(parse_time("1942-01-05T12:00:00+08:00"))
     window.map.center_on(*_position(s, "jp-3-div"))
     window.map.zoom_by(6)
-    click(window.map.view.viewport(), window.map.view.mapFromScene(window.map.unit_scene_pos("jp-3-div")))
+    click(window.map.view.viewport(), window.map.view.mapFromScene(window.map.unit_symbol_center("jp-3-div")))
     assert s.selection == {"jp-3-div"}
     assert set(window.orbat_dock.selected_unit_ids()) == {"jp-3-div"}
     window.orbat_dock.tree.setCurrentIndex(
@@ -235,3 +235,23 @@ def test_a_bad_file_opened_in_the_background_shows_an_error_and_keeps_the_scenar
     assert boxes and "broken.sqlite" in boxes[0].text()
     boxes[0].close()
     assert window.session.scenario is current and window.open_action.isEnabled()
+
+
+def test_folding_can_be_switched_off_from_the_view_menu_and_is_remembered(qtbot, tmp_path):
+    path = str(tmp_path / "fold.ini")
+    first = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.open_file(default_scenario())
+    first.resize(1000, 700)
+    first.show()
+    qtbot.waitExposed(first)
+    first.session.seek(parse_time("1942-01-05T12:00:00+08:00"))
+    first.map.fit_scenario()
+    folded = set(first.map.drawn_unit_ids())
+    first.fold_action.trigger()  # off
+    unfolded = set(first.map.drawn_unit_ids())
+    assert folded < unfolded  # at this zoom, subordinates were folded into their superiors
+    first.close()
+    second = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    assert not second.fold_action.isChecked() and not second.map.units.folding

@@ -168,6 +168,16 @@ def test_fit_scenario_shows_the_whole_extent(canvas):
     assert min((e - w) / (east - west), (n - s) / (north - south)) < 1.2
 
 
+def test_fit_scenario_leaves_room_for_the_symbols_at_the_north_edge(canvas):
+    canvas.session.seek(at("1941-12-25T12:00"))  # the 11th Army HQ stands near the north edge
+    canvas.fit_scenario()
+    view = canvas.viewbox.mapRectToScene(canvas.viewbox.viewRect())
+    lay = canvas.units.layout(canvas.units.screen_transform())
+    assert len(lay.boxes)
+    tops = lay.boxes[:, 1]
+    assert tops.min() >= view.top()  # no symbol is cut by the top of the map
+
+
 def test_map_has_the_right_shape_at_this_latitude(canvas):
     """A pixel covers the same distance east-west and north-south."""
     w, s, e, n = canvas.visible_extent()

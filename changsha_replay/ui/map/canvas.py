@@ -30,6 +30,7 @@ LAYER_NAMES = ("rivers", "lakes", "places", "unit_labels", "trails", "events", "
 _Z = {"basemap": 0, "trails": 1, "units": 2, "events": 3, "unit_labels": 4}
 _STATIC = ("lakes", "rivers", "features", "places")  # drawn in this order into the basemap image
 _DEFAULT_EXTENT = (112.5, 27.8, 113.8, 29.5)
+_FIT_HEADROOM_PX = 44  # above the north edge of a fitted view
 MARGIN = 12  # px between the overlays and the map's edges
 
 
@@ -157,10 +158,13 @@ class MapCanvas(QWidget):
         self.viewbox.translateBy(x=float(x) - centre.x(), y=float(y) - centre.y())
 
     def fit_scenario(self) -> None:
-        """Show the scenario's extent."""
+        """Show the scenario's extent, with room above its north edge for a symbol standing there
+        (symbols rise above their position: echelon marks, HQ staffs)."""
         extent = self.scenario.info.extent if self.scenario is not None else _DEFAULT_EXTENT
         x0, y0, x1, y1 = self.projection.rect(extent)
-        self.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.03)
+        height_px = self.viewbox.height()
+        headroom = (y1 - y0) * _FIT_HEADROOM_PX / max(height_px - _FIT_HEADROOM_PX, 1) if height_px > 0 else 0.0
+        self.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0 + headroom), padding=0.03)
 
     def zoom_by(self, factor: float) -> None:
         """Zoom in (factor > 1) or out (factor < 1) about the centre of the view."""
@@ -194,6 +198,19 @@ class MapCanvas(QWidget):
         if i is None or not np.isfinite(self.units.x[i]):
             return None
         return self.units.sceneTransform().map(QPointF(float(self.units.x[i]), float(self.units.y[i])))
+
+    def unit_symbol_center(self, unit_id: str) -> QPointF | None:
+        """Scene position of the centre of a unit's symbol as drawn now (moved clear of others
+        where it had to be), or None when it is not drawn (no position, hidden or folded)."""
+        i = self._index.get(unit_id)
+        if i is None:
+            return None
+        lay = self.units.layout(self.units.screen_transform())
+        found = np.flatnonzero(lay.idx == i)
+        if not len(found):
+            return None
+        x0, y0, x1, y1 = (float(v) for v in lay.boxes[found[-1]])
+        return QPointF((x0 + x1) / 2, (y0 + y1) / 2)
 
     def drawn_unit_ids(self) -> list[str]:
         """Ids of the units drawn (a position, branch shown, not folded into a superior at this

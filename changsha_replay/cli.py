@@ -1,4 +1,8 @@
-"""Command line: ``changsha-replay [SCENARIO]``, ``validate FILE…``, ``info FILE``, ``build SRC OUT``."""
+"""Command line: ``changsha-replay [SCENARIO]``, ``validate FILE…``, ``info FILE``, ``build SRC OUT``.
+
+The model and the store (numpy, sqlite-utils) are imported where they are used: opening the app
+loads them in ``ui.app.run``, with the garbage collector off during start-up.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import APP_NAME, __version__
-from .model.scenario import Scenario
-from .model.times import TimeFormatError, format_time, parse_time
-from .store import FORMAT_VERSION, ScenarioError, check, load, save
+
+if TYPE_CHECKING:
+    from .model.scenario import Scenario
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("validate", "info", "build")
@@ -22,6 +27,8 @@ def _error(message: str) -> None:
 
 def cmd_validate(paths: Sequence[str]) -> int:
     """Exit 0 when every file is a valid scenario; else print the problems, one per line."""
+    from .store import ScenarioError, check
+
     status = EXIT_OK
     for name in paths:
         try:
@@ -41,6 +48,9 @@ def cmd_validate(paths: Sequence[str]) -> int:
 
 def summary(scenario: Scenario, path: str | Path) -> str:
     """A short text description of a scenario."""
+    from .model.times import format_time
+    from .store import FORMAT_VERSION
+
     info, tz = scenario.info, scenario.info.time_zone
     lines = [
         f"{info.title_en} / {info.title_zh}".rstrip(" /"),
@@ -57,6 +67,8 @@ def summary(scenario: Scenario, path: str | Path) -> str:
 
 
 def cmd_info(path: str) -> int:
+    from .store import ScenarioError, load
+
     try:
         scenario = load(path)
     except ScenarioError as exc:
@@ -70,6 +82,7 @@ def cmd_build(source: str, output: str) -> int:
     """Build a scenario file from its source folder; exit 1 with the problems if it is invalid."""
     from .authoring import SourceError, read_source
     from .model.validation import validate
+    from .store import ScenarioError, save
 
     try:
         scenario = read_source(source)
@@ -129,6 +142,8 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _time(text: str) -> float:
+    from .model.times import TimeFormatError, parse_time
+
     try:
         return parse_time(text)
     except TimeFormatError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -35,18 +36,42 @@ def _no_display() -> bool:
 
 
 def run(options: Options) -> int:
-    """Open the window (or render a screenshot) and return the exit code."""
+    """Open the window (or render a screenshot) and return the exit code.
+
+    Start-up makes over 100,000 objects that live as long as the app (modules, Qt wrappers,
+    views). Collecting garbage while they are made only scans them again and again (≈ 30 ms),
+    so the collector is off until the window is up (see :func:`_collect_from_now_on`).
+    """
+    gc.disable()
+    try:
+        return _run(options)
+    finally:
+        _collect_from_now_on()
+
+
+def _collect_from_now_on() -> None:
+    """Turn the garbage collector on, leaving the objects made so far out of its scans for good
+    (one scan of them costs ≈ 25 ms). The scenario and its views hold no reference cycles, so
+    they are still freed when replaced. Called once the window is up, and when :func:`run` ends:
+    then Python's exit does not collect them one by one either (≈ 80 ms)."""
+    gc.freeze()
+    gc.enable()
+
+
+def _run(options: Options) -> int:
     if options.screenshot is not None and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a picture needs no display
     if _no_display():
         return _fail("there is no display to open a window on: set DISPLAY, or render one with --screenshot PNG")
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication
+    # numpy and sqlite-utils before PySide6: loaded after it, every module pays for its import hook
+    from ..store import ScenarioError
+
+    from PySide6.QtCore import QSettings, QTimer  # isort: skip
+    from PySide6.QtGui import QIcon  # isort: skip
+    from PySide6.QtWidgets import QApplication  # isort: skip
 
     from .. import APP_NAME, __version__, crash
     from ..resources import default_scenario, resource
-    from ..store import ScenarioError
     from .main_window import MainWindow
     from .map.fonts import ensure_fonts
 
@@ -88,6 +113,7 @@ def run(options: Options) -> int:
     if options.screenshot is not None:
         return _screenshot(app, window, options.screenshot, options.size)
     window.show()
+    QTimer.singleShot(0, _collect_from_now_on)  # the window is up
     return app.exec()
 
 

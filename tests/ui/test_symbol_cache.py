@@ -1,8 +1,9 @@
 """The disk cache of milsymbol's SVGs: used when valid, ignored when broken, written atomically."""
 
 import json
+from importlib import metadata
 
-from changsha_replay.ui.map.symbol_cache import SymbolCache
+from changsha_replay.ui.map.symbol_cache import SymbolCache, _milsymbol_version
 from changsha_replay.ui.map.symbols import _svg_symbol
 
 SIDC = "10031000211211000000"
@@ -31,3 +32,7 @@ def test_a_broken_cache_is_ignored(tmp_path):
         path.write_text(content)
         entry = SymbolCache(path).get(SIDC, 32, _svg_symbol)
         assert entry[0].startswith("<svg") and len(entry[5]) == 4
+
+
+def test_the_cache_is_keyed_by_the_installed_milsymbol_version():
+    assert _milsymbol_version() == metadata.version("milsymbol")

@@ -33,15 +33,32 @@ def feature_side(feature: Feature, sides: Sequence[Side], units: Sequence[Unit])
     scores = [0] * len(sides)
     for j, s in enumerate(sides):
         for word in re.findall(r"[a-z]{4,}", s.name_en.lower())[:1]:
-            if re.search(rf"\b{word[:4]}", text):
+            if _starts_word(text, word[:4]):
                 scores[j] += 2
     for name, owners in unit_names.items():
-        if len(owners) == 1 and re.search(rf"\b{re.escape(name)}", text):
+        if len(owners) == 1 and _starts_word(text, name):
             scores[next(iter(owners))] += 1
     best = max(scores, default=0)
     if best == 0 or scores.count(best) > 1:
         return None
     return scores.index(best)
+
+
+def _starts_word(text: str, name: str) -> bool:
+    """Whether ``name`` occurs in ``text`` just after a word boundary, as the regex ``\\b`` + name
+    would find it (without compiling a pattern per unit name: ≈ 3 ms at start-up)."""
+    first_is_word = _is_word(name[0])
+    i = text.find(name)
+    while i >= 0:
+        if (i > 0 and _is_word(text[i - 1])) != first_is_word:
+            return True
+        i = text.find(name, i + 1)
+    return False
+
+
+def _is_word(char: str) -> bool:
+    """A word character in the sense of ``re``'s ``\\w``."""
+    return char.isalnum() or char == "_"
 
 
 class _Shape:

@@ -87,26 +87,42 @@ class AtlasBuilder:
         return QPixmap.fromImage(sheet), rects
 
 
-def crop_to_content(image: QImage, dpr: float) -> tuple[QImage, float, float]:
-    """The image cropped to its non-transparent pixels, and the crop's centre offset from the
-    original centre in logical pixels (so it can still be drawn centred on the same point).
-
-    The crop keeps whole logical pixels, so a sprite placed at a whole pixel stays crisp.
+def content_box(image: QImage, dpr: float) -> tuple[int, int, int, int] | None:
+    """Device-pixel box (left, top, right, bottom) of an image's non-transparent pixels, widened
+    to whole logical pixels; None when there is nothing to crop (a fractional ``dpr``, or no content).
     """
     step = int(dpr) if float(dpr).is_integer() else 0
     if step == 0 or image.isNull():
-        return image, 0.0, 0.0
+        return None
     image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
     w, h = image.width(), image.height()
     raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
     alpha = raw.reshape(h, image.bytesPerLine())[:, : 4 * w].reshape(h, w, 4)[:, :, 3]
     rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
     if not len(rows):
-        return image, 0.0, 0.0
+        return None
     x0, x1 = cols[0] // step * step, -(-(cols[-1] + 1) // step) * step
     y0, y1 = rows[0] // step * step, -(-(rows[-1] + 1) // step) * step
-    cropped = image.copy(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def crop(image: QImage, box: tuple[int, int, int, int] | None, dpr: float) -> tuple[QImage, float, float]:
+    """The image cropped to a :func:`content_box`, and the crop's centre offset from the original
+    centre in logical pixels (``box`` None: the image itself, no offset)."""
+    if box is None:
+        return image, 0.0, 0.0
+    x0, y0, x1, y1 = box
+    cropped = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied).copy(x0, y0, x1 - x0, y1 - y0)
     cropped.setDevicePixelRatio(dpr)
-    dx = ((x0 + x1) / 2 - w / 2) / dpr
-    dy = ((y0 + y1) / 2 - h / 2) / dpr
+    dx = ((x0 + x1) / 2 - image.width() / 2) / dpr
+    dy = ((y0 + y1) / 2 - image.height() / 2) / dpr
     return cropped, dx, dy
+
+
+def crop_to_content(image: QImage, dpr: float) -> tuple[QImage, float, float]:
+    """The image cropped to its non-transparent pixels, and the crop's centre offset from the
+    original centre in logical pixels (so it can still be drawn centred on the same point).
+
+    The crop keeps whole logical pixels, so a sprite placed at a whole pixel stays crisp.
+    """
+    return crop(image, content_box(image, dpr), dpr)

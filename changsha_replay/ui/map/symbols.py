@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPen,
 from PySide6.QtSvg import QSvgRenderer
 
 from .fonts import label_font
-from .painting import AtlasBuilder, crop_to_content, new_image
+from .painting import AtlasBuilder, content_box, crop, crop_to_content, new_image
 from .symbol_cache import SymbolCache
 
 SYMBOL_SIZE = 24  # milsymbol size: a friendly frame is 36 × 24 px, a hostile diamond 35 px across
@@ -219,10 +219,9 @@ def _cross(size: float, dpr: float) -> QImage:
     return image
 
 
-def _unit_sprite(
-    image: QImage, frame: tuple[float, float, float, float], colour: QColor, fill_px: int, dpr: float
-) -> QImage:
-    """A symbol with its strength bar beneath (``fill_px`` of ``BAR_WIDTH`` filled), centred on the anchor."""
+def _unit_sprite(image: QImage, frame: tuple[float, float, float, float], dpr: float) -> tuple[QImage, QRectF]:
+    """A symbol with its empty strength bar beneath, centred on the anchor, and the inside of the
+    bar (logical px), where the strength is filled in."""
     x0, _y0, x1, y1 = frame
     mid = round((x0 + x1) / 2)
     bar_left = mid - (BAR_WIDTH + 2) / 2
@@ -236,10 +235,35 @@ def _unit_sprite(
     left, top = hw + bar_left, hh + bar_top
     painter.fillRect(QRectF(left, top, BAR_WIDTH + 2, BAR_HEIGHT + 2), BAR_EDGE)
     painter.fillRect(QRectF(left + 1, top + 1, BAR_WIDTH, BAR_HEIGHT), BAR_EMPTY)
-    if fill_px > 0:
-        painter.fillRect(QRectF(left + 1, top + 1, fill_px, BAR_HEIGHT), colour)
     painter.end()
-    return out
+    return out, QRectF(left + 1, top + 1, BAR_WIDTH, BAR_HEIGHT)
+
+
+def _strength_sprites(
+    image: QImage, frame: tuple[float, float, float, float], colour: QColor, levels: int, dpr: float
+) -> tuple[list[QImage], float, float]:
+    """A look's sprite at each strength level (the bar filled in proportion), cropped to its
+    content, and the crop's offset from the anchor.
+
+    The bar's edge is drawn at every level, so all levels share one content box: the empty
+    sprite is drawn and cropped once, and each level fills its bar into a copy.
+    """
+    empty, bar = _unit_sprite(image, frame, dpr)
+    box = content_box(empty, dpr)
+    base, dx, dy = crop(empty, box, dpr)
+    if box is not None:
+        bar.translate(-box[0] / dpr, -box[1] / dpr)  # whole logical pixels: the crop keeps them
+    sprites = []
+    for level in range(levels):
+        fill = round(level * BAR_WIDTH / (levels - 1))
+        sprite = base.copy()
+        sprite.setDevicePixelRatio(dpr)
+        if fill > 0:
+            painter = QPainter(sprite)
+            painter.fillRect(QRectF(bar.left(), bar.top(), fill, bar.height()), colour)
+            painter.end()
+        sprites.append(sprite)
+    return sprites, dx, dy
 
 
 def _dot(colour: QColor, dpr: float) -> QImage:
@@ -334,13 +358,12 @@ def build_sheet(
     offset, area = np.zeros((3, n_looks, 2)), np.zeros((3, n_looks))
     for j, (symbol, side) in enumerate(looks):
         colour = colours[side % len(colours)]
-        for level in range(levels):
-            fill = round(level * BAR_WIDTH / (levels - 1))
-            # transparent margins cost as much to blend as the symbol: keep only the content
-            sprite, dx, dy = crop_to_content(_unit_sprite(images[symbol], frames[FULL, symbol], colour, fill, dpr), dpr)
+        # transparent margins cost as much to blend as the symbol: keep only the content
+        sprites, dx, dy = _strength_sprites(images[symbol], frames[FULL, symbol], colour, levels, dpr)
+        for level, sprite in enumerate(sprites):
             atlas.add(("unit", j, level), sprite)
         offset[FULL, j] = (dx, dy)
-        area[FULL, j] = sprite.width() * sprite.height() / dpr**2
+        area[FULL, j] = sprites[0].width() * sprites[0].height() / dpr**2
         offset[SMALL, j], area[SMALL, j] = small_offset[symbol], small_area[symbol]
         atlas.add(("dot", j), _dot(colour, dpr))
         area[DOT, j] = (DOT_SIZE + 1) ** 2

@@ -1,7 +1,9 @@
 """Cold start to a painted window: Changsha Replay against a bare PySide6 + pyqtgraph window.
 
 Both render their window offscreen to a PNG and exit, measured side by side, alternating, in one
-run: ``python benchmarks/startup.py [--runs 7]``. The target is at most 1.3× the bare window.
+run: ``python benchmarks/startup.py [--runs 7]``. Measured from the spawn of the process to the
+PNG being written (the first painted window) and, apart, to the exit. The target is at most 1.3×
+the bare window, to the painted window.
 """
 
 from __future__ import annotations
@@ -31,12 +33,18 @@ window.grab().save(sys.argv[1])
 """
 
 
-def timed(command: list[str]) -> float:
-    start = time.perf_counter()
+def timed(command: list[str], png: Path) -> tuple[float, float]:
+    """(seconds to the PNG written, seconds to the process's exit), from the process's spawn.
+
+    The PNG is written right after the first painted window is grabbed: its modification
+    time marks the first painted window, and exit (tearing down Python and Qt) is apart."""
+    png.unlink(missing_ok=True)
+    start = time.time()
     subprocess.run(
         command, check=True, cwd=ROOT, capture_output=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     )
-    return time.perf_counter() - start
+    end = time.time()
+    return png.stat().st_mtime - start, end - start
 
 
 def main() -> int:
@@ -47,16 +55,22 @@ def main() -> int:
     # Like an installed package (pip compiles on install), and like pyqtgraph in site-packages:
     # start from bytecode, even where PYTHONDONTWRITEBYTECODE keeps Python from caching it.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "changsha_replay")], check=True)
+    bare_cmd = [sys.executable, "-c", BARE, str(out)]
+    app_cmd = [sys.executable, "-m", "changsha_replay", "--screenshot", str(out)]
+    timed(bare_cmd, out)  # warm the file cache for both
+    timed(app_cmd, out)
     bare, app = [], []
-    timed([sys.executable, "-c", BARE, str(out)])  # warm the file cache for both
-    timed([sys.executable, "-m", "changsha_replay", "--screenshot", str(out)])
     for _ in range(ns.runs):
-        bare.append(timed([sys.executable, "-c", BARE, str(out)]))
-        app.append(timed([sys.executable, "-m", "changsha_replay", "--screenshot", str(out)]))
-    b, a = statistics.median(bare), statistics.median(app)
-    print(f"bare PySide6 + pyqtgraph window to PNG: median {b:.3f} s over {ns.runs} runs")
-    print(f"Changsha Replay (bundled scenario) to PNG: median {a:.3f} s over {ns.runs} runs")
-    print(f"ratio {a / b:.2f} (target ≤ 1.3)")
+        bare.append(timed(bare_cmd, out))
+        app.append(timed(app_cmd, out))
+    rows = []
+    for name, runs in (("bare PySide6 + pyqtgraph window", bare), ("Changsha Replay (bundled scenario)", app)):
+        rows.append((name, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)))
+    print(f"cold start, median of {ns.runs} runs each (alternating): to the painted window saved as PNG / to exit")
+    for name, painted, ended in rows:
+        print(f"  {name:<36} {painted:.3f} s / {ended:.3f} s")
+    painted, ended = rows[1][1] / rows[0][1], rows[1][2] / rows[0][2]
+    print(f"ratio to the painted window {painted:.2f} (target ≤ 1.3); to exit {ended:.2f}")
     return 0
 
 

@@ -267,6 +267,22 @@ def _places(s: Scenario) -> Iterator[Problem]:
         yield from _cite(s, "place", repr(p.id), "source_key", [p.source])
 
 
+def _positions_problem(positions: list) -> str | None:
+    """Why a list of positions is not [lon, lat] pairs in range (None when it is): one loop, no
+    call per position (a river may have thousands)."""
+    for value in positions:
+        if (
+            not isinstance(value, list)
+            or len(value) < 2
+            or any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in value)
+        ):
+            return "a position must be [lon, lat]"
+        lon, lat = value[0], value[1]
+        if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):  # also False for NaN
+            return f"position out of range: {value}"
+    return None
+
+
 def geometry_problem(geometry: object) -> str | None:
     """Why a value is not a GeoJSON geometry in WGS84 degrees (None when it is one)."""
     if not isinstance(geometry, dict) or geometry.get("type") not in _GEOMETRY_TYPES:
@@ -277,18 +293,11 @@ def geometry_problem(geometry: object) -> str | None:
 
     def walk(value: object, level: int) -> str | None:
         if level == 0:
-            if (
-                not isinstance(value, list)
-                or len(value) < 2
-                or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)
-            ):
-                return "a position must be [lon, lat]"
-            lon, lat = value[0], value[1]
-            if _bad_lon(float(lon)) or _bad_lat(float(lat)):
-                return f"position out of range: {value}"
-            return None
+            return _positions_problem([value])
         if not isinstance(value, list) or not value:
             return "empty or malformed coordinates"
+        if level == 1:
+            return _positions_problem(value)
         for item in value:
             found = walk(item, level - 1)
             if found:

@@ -16,7 +16,6 @@ from .reader import Reader
 from .schema import FORMAT_VERSION
 from .untrusted import check_structure, check_version, open_untrusted, read_header
 from .verify import Verifier
-from .writer import save
 
 __all__ = ["FORMAT_VERSION", "ScenarioCache", "ScenarioError", "check", "load", "save"]
 
@@ -101,3 +100,10 @@ def load(path: str | os.PathLike, *, cache: ScenarioCache | None = None, use_cac
     if cache is not None and key is not None and stamp(path) == key:  # unchanged while it was read
         cache.put_later(key, scenario)  # after the file is read, beside whatever comes next
     return scenario
+
+
+def save(scenario: Scenario, path: str | os.PathLike, *, building_bundle: bool = False) -> None:
+    """Write ``scenario`` to ``path`` (see ``store.writer``: validated first, then atomically)."""
+    from .writer import save as write  # sqlite-utils is loaded only when a file is written
+
+    write(scenario, path, building_bundle=building_bundle)

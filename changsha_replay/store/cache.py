@@ -15,11 +15,9 @@ removed); the file is then read as usual. The cache is an accelerator, never a s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
-import tempfile
 import threading
 from datetime import timedelta, timezone
 from pathlib import Path
@@ -122,6 +120,7 @@ class ScenarioCache:
     def _entry(self, key: FileStamp) -> Path | None:
         if self.folder is None:
             return None
+        import hashlib  # here, not at start-up: most files are too small to be cached
         return self.folder / (hashlib.sha256(key.path.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".npz")
 
     def wants(self, key: FileStamp | None) -> bool:
@@ -174,6 +173,8 @@ class ScenarioCache:
             meta = json.dumps(_encode(scenario, key), ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # type: ignore[arg-type]
             tracks = scenario.tracks
             arrays = {name: np.ascontiguousarray(getattr(tracks, name)) for name in _TRACK_COLUMNS}
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(prefix=".scenario.", suffix=".npz", dir=entry.parent)
             with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, meta=np.frombuffer(meta, np.uint8), offsets=tracks.offsets, **arrays)

@@ -16,7 +16,6 @@ from itertools import repeat
 from pathlib import Path
 
 import numpy as np
-from sqlite_utils import Database
 
 from ..model import vocab
 from ..model.orbat import OrderOfBattle
@@ -244,7 +243,7 @@ def _bad_sql(c: Col) -> str:
 class Reader:
     """Reads one opened file; collects problems instead of stopping at the first."""
 
-    def __init__(self, db: Database, path: Path, careful: frozenset[str] = frozenset()) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, careful: frozenset[str] = frozenset()) -> None:
         """``careful`` names the tables whose values must be checked one by one ("*": all); the
         others are read as they are, which is right for any table without bad values."""
         self.db = db

@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlite_utils import Database
-
 from ..model.validation import Problem
 from .errors import ScenarioError
 from .schema import APPLICATION_ID, FORMAT_VERSION, MAX_ROWS, MAX_ROWS_DEFAULT, MAX_VALUE_BYTES, expected_columns
@@ -79,8 +77,11 @@ def check_version(path: Path, user_version: int, application_id: int) -> None:
 
 
 @contextmanager
-def open_untrusted(path: Path, deadline: float | None = None, check_every: int = 2000) -> Iterator[Database]:
-    """A read-only sqlite-utils Database on ``path`` with every safety on; errors become ScenarioError.
+def open_untrusted(path: Path, deadline: float | None = None, check_every: int = 2000) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to ``path`` with every safety on; errors become ScenarioError.
+
+    Plain ``sqlite3``: every read is hand-written SQL under these guards, and sqlite-utils
+    (which ``save`` uses) would add nothing to it but its import to every start of the app.
 
     The deadline is checked every ``check_every`` SQLite instructions (a Python call, which needs
     the GIL: a connection on a background thread should check rarely)."""
@@ -97,8 +98,7 @@ def open_untrusted(path: Path, deadline: float | None = None, check_every: int =
         conn.execute("PRAGMA query_only = ON")
         conn.execute("PRAGMA cell_size_check = ON")
         conn.execute("PRAGMA mmap_size = 0")
-        db = Database(conn, recursive_triggers=False, execute_plugins=False)
-        yield db
+        yield conn
     except ScenarioError:
         raise
     except sqlite3.OperationalError as exc:
@@ -122,7 +122,7 @@ def _sqlite_message(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-def check_structure(db: Database) -> list[Problem]:
+def check_structure(db: sqlite3.Connection) -> list[Problem]:
     """Problems with the file's structure: forbidden objects, missing tables/columns, row counts."""
     problems: list[Problem] = []
     objects = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
@@ -160,7 +160,7 @@ def check_structure(db: Database) -> list[Problem]:
     return problems
 
 
-def check_integrity(db: Database, path: Path) -> None:
+def check_integrity(db: sqlite3.Connection, path: Path) -> None:
     """ScenarioError when SQLite's own consistency check fails."""
     rows = db.execute("PRAGMA quick_check(5)").fetchall()
     if rows != [("ok",)]:

@@ -7,14 +7,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QProgressBar, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QToolBar, QVBoxLayout, QWidget
 
 from .. import APP_NAME
 from ..model import Scenario
 from ..resources import default_scenario
 from ..store import ScenarioError
 from .actions import PlaybackActions
-from .dialogs import about_dialog, shortcuts_dialog, show_open_error
 from .event_log import EventLogDock
 from .loader import ScenarioLoader
 from .map.canvas import MapCanvas
@@ -126,8 +125,8 @@ class MainWindow(QMainWindow):
         play.addAction(self.playback["loop"])
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction("&Keyboard Shortcuts", QKeySequence("?"), lambda: shortcuts_dialog(self).open())
-        about = help_menu.addAction("&About Changsha Replay", lambda: about_dialog(self, self.session.scenario).open())
+        help_menu.addAction("&Keyboard Shortcuts", QKeySequence("?"), self.show_shortcuts)
+        about = help_menu.addAction("&About Changsha Replay", self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
 
     def _connect(self) -> None:
@@ -142,7 +141,23 @@ class MainWindow(QMainWindow):
         self.event_dock.center_requested.connect(self.map.center_on)
         self.loader.busy_changed.connect(self._on_loading)
         self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(lambda _path, error: show_open_error(self, error))
+        self.loader.failed.connect(lambda _path, error: self.show_open_error(error))
+
+    # -- dialogs (their module is loaded when first needed, not at start-up) -----------------
+    def show_shortcuts(self) -> None:
+        from .dialogs import shortcuts_dialog
+
+        shortcuts_dialog(self).open()
+
+    def show_about(self) -> None:
+        from .dialogs import about_dialog
+
+        about_dialog(self, self.session.scenario).open()
+
+    def show_open_error(self, error: ScenarioError) -> None:
+        from .dialogs import show_open_error
+
+        show_open_error(self, error)
 
     # -- documents -----------------------------------------------------------------------
     def open_file(self, path: str | Path) -> bool:
@@ -150,7 +165,7 @@ class MainWindow(QMainWindow):
         try:
             self.session.open(path)
         except ScenarioError as error:
-            show_open_error(self, error)
+            self.show_open_error(error)
             return False
         self.remember(Path(path))
         return True
@@ -162,6 +177,8 @@ class MainWindow(QMainWindow):
 
     def choose_file(self) -> None:
         start = str(self.session.path.parent if self.session.path else default_scenario().parent)
+        from PySide6.QtWidgets import QFileDialog  # here: its many enums cost start-up time
+
         path, _ = QFileDialog.getOpenFileName(self, "Open Scenario", start, "Scenarios (*.sqlite *.db);;All files (*)")
         if path:
             self.open_file_in_background(path)

@@ -1,9 +1,11 @@
 """Content validation: each problem names table, row and column."""
 
 import numpy as np
+import pytest
 from factories import HOUR, T0, tiny, unit
 
 from changsha_replay.model import OrderOfBattle, Phase, Phases, UnitTracks, validate
+from changsha_replay.model.validation import geometry_problem
 
 
 def problems_of(scenario):
@@ -93,3 +95,25 @@ def test_a_flood_of_problems_is_capped():
         if p.column == "side_id"
     ]
     assert len(found) == 21 and "80 more" in found[-1].message
+
+
+@pytest.mark.parametrize(
+    ("geometry", "problem"),
+    [
+        ({"type": "Point", "coordinates": [113.0, 28.2]}, None),
+        ({"type": "LineString", "coordinates": [[113.0, 28.2], [113.1, 28.3, 5.0]]}, None),
+        ({"type": "MultiPolygon", "coordinates": [[[[113, 28], [113.1, 28], [113, 28.1], [113, 28]]]]}, None),
+        ({"type": "Circle", "coordinates": [113.0, 28.2]}, "not a GeoJSON geometry"),
+        ({"type": "LineString", "coordinates": []}, "empty or malformed"),
+        ({"type": "LineString", "coordinates": [[113.0, 28.2], [113.1]]}, "a position must be"),
+        ({"type": "LineString", "coordinates": [[113.0, 28.2], [True, 28.0]]}, "a position must be"),
+        ({"type": "LineString", "coordinates": [[113.0, 28.2], ["113", 28.0]]}, "a position must be"),
+        ({"type": "Polygon", "coordinates": [[[113.0, 28.2], [200.0, 28.0]]]}, "out of range"),
+        ({"type": "Point", "coordinates": [113.0, float("nan")]}, "out of range"),
+        ({"type": "Point", "coordinates": [float("inf"), 28.0]}, "out of range"),
+        ({"type": "MultiLineString", "coordinates": [[113.0, 28.2]]}, "a position must be"),
+    ],
+)
+def test_geometry_problems(geometry, problem):
+    found = geometry_problem(geometry)
+    assert (found is None) if problem is None else (found is not None and problem in found)

@@ -8,6 +8,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QImage
 
 EXIT_BAD_INPUT = 2
 
@@ -130,12 +134,22 @@ def _position(session, options: Options) -> str | None:
     return None
 
 
+def _painted(app, window) -> QImage:
+    """The window as painted. Offscreen, that is its backing store, read as it is; elsewhere the
+    screen could hold other windows over it, so the window paints itself once more (``grab``)."""
+    if app.platformName() == "offscreen":
+        image = window.screen().grabWindow(window.winId()).toImage()
+        if not image.isNull() and image.size() == window.size() * window.devicePixelRatio():
+            return image
+    return window.grab().toImage()
+
+
 def _screenshot(app, window, path: Path, size: tuple[int, int]) -> int:
     window.resize(*size)
     window.show()
     for _ in range(5):
         app.processEvents()
-    image = window.grab().toImage()
+    image = _painted(app, window)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

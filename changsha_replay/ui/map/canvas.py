@@ -20,7 +20,7 @@ from .fonts import ensure_fonts, label_font
 from .geo import KM_PER_DEGREE, Projection
 from .labels import TextSprites, UnitLabelsLayer, short_name
 from .scale_bar import ScaleBar
-from .symbols import build_sheet
+from .sheet_cache import SheetCache
 from .tooltips import event_tooltip, unit_tooltip
 from .trails import TrailsLayer
 from .units_layer import UnitsLayer
@@ -293,7 +293,8 @@ class MapCanvas(QWidget):
         kind = np.array([number[u.sidc] for u in units], dtype=np.int64)
         pairs = np.column_stack((kind, side)) if units else np.zeros((0, 2), np.int64)
         looks, look = np.unique(pairs, axis=0, return_inverse=True)
-        sheet = build_sheet(sidcs, [tuple(map(int, p)) for p in looks], colours, self._dpr) if units else None
+        looks_list = [(int(a), int(b)) for a, b in looks]
+        sheet = _sheets().sheet(sidcs, looks_list, colours, self._dpr) if units else None
         order = list(vocab.ECHELONS)
         rank = np.array([order.index(u.echelon) if u.echelon in order else len(order) for u in units], np.int64)
         self.units.set_units(sheet, kind, look.reshape(-1), rank, self._parent)
@@ -498,3 +499,14 @@ class MapCanvas(QWidget):
             Qt.Key.Key_Minus: lambda: self.zoom_by(1 / 1.5),
         }
         return actions.get(key)
+
+
+_sheet_cache: SheetCache | None = None
+
+
+def _sheets() -> SheetCache:
+    """The symbol sheets kept in the user's cache folder (one cache for the whole application)."""
+    global _sheet_cache
+    if _sheet_cache is None:
+        _sheet_cache = SheetCache.default()
+    return _sheet_cache

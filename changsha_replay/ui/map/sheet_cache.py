@@ -1,0 +1,129 @@
+"""A disk cache of symbol sheets: a scenario's atlas is drawn once, not at every start.
+
+Drawing the atlas (every symbol from its SVG, each look at every strength level, the markers)
+takes ≈ 30 ms of start-up for the bundled scenario. The finished sheet — its image as raw
+premultiplied ARGB rows and its lookup tables — is kept in the user's cache folder, keyed by
+everything it is drawn from: the symbols, looks and colours, the device pixel ratio and size,
+milsymbol's version, and the drawing code itself (the source of the modules that draw, or the
+application's version where the source is not at hand, as in the packaged app). An entry that
+is missing, unreadable or does not fit is ignored and the sheet drawn again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtGui import QImage, QPixmap
+
+from ... import __version__
+from . import painting, symbols
+from .symbol_cache import _milsymbol_version
+from .symbols import SymbolSheet, build_sheet
+
+LAYOUT = 1  # of a cache entry
+MAX_ENTRIES = 16
+_FORMAT = QImage.Format.Format_ARGB32_Premultiplied
+_ARRAYS = tuple(f.name for f in fields(SymbolSheet) if f.name not in ("sidcs", "looks", "pixmap", "dpr", "levels"))
+
+
+def _code_fingerprint() -> str:
+    """What identifies the drawing code: its source when readable, else the application's version."""
+    digest = hashlib.sha256(__version__.encode())
+    for module in (symbols, painting):
+        with contextlib.suppress(OSError):  # frozen, no source: the version stands for the code
+            digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+class SheetCache:
+    """Symbol sheets in one folder (``None``: no cache), the most recently used kept."""
+
+    def __init__(self, folder: Path | None, max_entries: int = MAX_ENTRIES) -> None:
+        self.folder = folder
+        self.max_entries = max_entries
+        self._fingerprint: str | None = None
+
+    @classmethod
+    def default(cls) -> SheetCache:
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+        return cls(Path(base) / "symbol-sheets" if base else None)
+
+    def sheet(
+        self, sidcs: Sequence[str], looks: Sequence[tuple[int, int]], colours: Sequence[str], dpr: float
+    ) -> SymbolSheet:
+        """The sheet for these symbols, from the cache or drawn (and then kept)."""
+        entry = self._entry(sidcs, looks, colours, dpr)
+        found = self._read(entry, tuple(sidcs), tuple(looks), dpr) if entry is not None else None
+        if found is not None:
+            return found
+        sheet = build_sheet(sidcs, looks, colours, dpr)
+        if entry is not None:
+            self._write(entry, sheet)
+        return sheet
+
+    def _entry(self, sidcs, looks, colours, dpr: float) -> Path | None:
+        if self.folder is None:
+            return None
+        if self._fingerprint is None:
+            self._fingerprint = _code_fingerprint()
+        what = [LAYOUT, self._fingerprint, _milsymbol_version(), list(sidcs), [list(x) for x in looks], list(colours)]
+        what += [float(dpr), symbols.SYMBOL_SIZE]
+        return self.folder / (hashlib.sha256(json.dumps(what).encode()).hexdigest()[:32] + ".npz")
+
+    def _read(self, entry: Path, sidcs: tuple, looks: tuple, dpr: float) -> SymbolSheet | None:
+        if not entry.is_file():
+            return None
+        try:
+            with np.load(entry, allow_pickle=False) as npz:
+                width, height, per_line, levels = (int(v) for v in npz["shape"])
+                rows = np.ascontiguousarray(npz["image"], dtype=np.uint8)
+                arrays = {name: npz[name] for name in _ARRAYS}
+            if rows.shape != (height, per_line):
+                raise ValueError("image rows do not match the shape")
+            image = QImage(rows.data, width, height, per_line, _FORMAT).copy()  # the copy owns its pixels
+            sheet = SymbolSheet(sidcs, looks, QPixmap.fromImage(image), dpr, levels, **arrays)
+        except Exception:  # a damaged entry of a derived cache is simply drawn again
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(entry)
+        return sheet
+
+    def _write(self, entry: Path, sheet: SymbolSheet) -> None:
+        """Keep a sheet (a temporary file, then a replace); errors cost only the next start's time."""
+        tmp = None
+        try:
+            image = sheet.pixmap.toImage().convertToFormat(_FORMAT)
+            per_line, height = image.bytesPerLine(), image.height()
+            rows = np.frombuffer(image.constBits(), np.uint8, count=per_line * height).reshape(height, per_line)
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
+            fd, tmp = tempfile.mkstemp(prefix=".sheet.", suffix=".npz", dir=entry.parent)
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    shape=np.array([image.width(), height, per_line, sheet.levels]),
+                    image=rows,
+                    **{name: getattr(sheet, name) for name in _ARRAYS},
+                )
+            os.replace(tmp, entry)
+            tmp = None
+            entries = sorted(entry.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in entries[self.max_entries :]:
+                old.unlink()
+        except Exception:  # the cache is an accelerator, never a reason to fail
+            pass
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)

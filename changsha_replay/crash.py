@@ -20,7 +20,6 @@ import datetime as _dt
 import os
 import platform
 import sys
-import tempfile
 import threading
 import traceback
 from pathlib import Path
@@ -172,6 +171,8 @@ def _write_report(text: str, thread: threading.Thread | None) -> Path | None:
         entry = "\n".join(body) + "\n\n"
         if _state.log_file is not None and _append(_state.log_file, entry):
             return _state.log_file
+        import tempfile  # here: start-up need not pay for it
+
         for folder in (_state.log_dir or default_log_dir(), Path(tempfile.gettempdir())):
             path = folder / f"crash-{now:%Y%m%d-%H%M%S}-{os.getpid()}.log"
             if _append(path, "\n".join(_environment(now)) + "\n" + entry):

@@ -268,15 +268,15 @@ def _places(s: Scenario) -> Iterator[Problem]:
 
 
 def _positions_problem(positions: list) -> str | None:
-    """Why a list of positions is not [lon, lat] pairs in range (None when it is): one loop, no
-    call per position (a river may have thousands)."""
+    """Why a list of positions is not [lon, lat] pairs in range (None when it is): one plain loop,
+    no call per position or number (a river may have thousands)."""
     for value in positions:
-        if (
-            not isinstance(value, list)
-            or len(value) < 2
-            or any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in value)
-        ):
+        if not isinstance(value, list) or len(value) < 2:
             return "a position must be [lon, lat]"
+        for c in value:
+            kind = type(c)
+            if kind is not float and kind is not int and (kind is bool or not isinstance(c, (int, float))):
+                return "a position must be [lon, lat]"
         lon, lat = value[0], value[1]
         if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):  # also False for NaN
             return f"position out of range: {value}"

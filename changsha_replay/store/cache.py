@@ -121,6 +121,7 @@ class ScenarioCache:
         if self.folder is None:
             return None
         import hashlib  # here, not at start-up: most files are too small to be cached
+
         return self.folder / (hashlib.sha256(key.path.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".npz")
 
     def wants(self, key: FileStamp | None) -> bool:

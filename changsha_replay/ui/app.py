@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,11 @@ class Options:
     time: float | None
     screenshot: Path | None
     size: tuple[int, int]
+
+
+#: Set in the environment, a screenshot run prints "painted <epoch seconds>" to stderr once the
+#: window is painted, before the picture is taken and saved (benchmarks/startup.py reads it).
+MARK_PAINTED = "CHANGSHA_REPLAY_MARK_PAINTED"
 
 
 def _fail(message: str) -> int:
@@ -91,6 +95,8 @@ def _run(options: Options) -> int:
     app.setWindowIcon(icon)
     ensure_fonts()
     if options.screenshot is not None:  # neither read nor write the user's layout
+        import tempfile
+
         scratch = tempfile.TemporaryDirectory(prefix="changsha-replay-")  # removed when run() returns
         settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
     else:
@@ -149,6 +155,10 @@ def _screenshot(app, window, path: Path, size: tuple[int, int]) -> int:
     window.show()
     for _ in range(5):
         app.processEvents()
+    if os.environ.get(MARK_PAINTED):  # for benchmarks/startup.py: when the window was painted
+        import time
+
+        print(f"painted {time.time():.6f}", file=sys.stderr, flush=True)
     image = _painted(app, window)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -178,6 +178,24 @@ def test_fit_scenario_leaves_room_for_the_symbols_at_the_north_edge(canvas):
     assert tops.min() >= view.top()  # no symbol is cut by the top of the map
 
 
+def test_the_basemap_is_drawn_once_per_zoom_and_once_more_for_panning(canvas, qtbot):
+    basemap = canvas.basemap
+
+    def settled() -> int:
+        canvas.grab()  # paints
+        return basemap.renders
+
+    canvas.fit_scenario()
+    after_zoom = settled()
+    canvas.pan_by(0.01, 0.0)  # the first pan draws the image with its margin
+    assert settled() == after_zoom + 1
+    for _ in range(3):
+        canvas.pan_by(0.01, 0.0)  # later small pans only move it
+    assert settled() == after_zoom + 1
+    canvas.zoom_by(1.5)
+    assert settled() == after_zoom + 2
+
+
 def test_map_has_the_right_shape_at_this_latitude(canvas):
     """A pixel covers the same distance east-west and north-south."""
     w, s, e, n = canvas.visible_extent()

@@ -196,7 +196,8 @@ class PlacesLayer(StaticLayer):
 class BasemapItem(OverlayItem):
     """The static layers drawn, in order, into one opaque image a little larger than the
     viewport. The image is kept until the zoom, the device or a layer changes
-    (:meth:`invalidate`); panning (and following a unit) within the margin only moves it."""
+    (:meth:`invalidate`); panning (and following a unit) within the margin only moves it.
+    After a zoom the image covers the viewport alone; the first pan draws it with the margin."""
 
     MARGIN = 256  # px drawn beyond each edge of the viewport
 
@@ -206,6 +207,7 @@ class BasemapItem(OverlayItem):
         self._image: QImage | None = None
         self._key: tuple | None = None
         self._origin = (0.0, 0.0)  # the transform's translation when the image was drawn
+        self._margin = 0  # px drawn beyond each edge of the viewport in the current image
         self._version = 0
         self.renders = 0  # how many times the image was drawn (for checks)
 
@@ -221,10 +223,13 @@ class BasemapItem(OverlayItem):
             return
         t = p.transform()
         dpr = device.devicePixelRatio()
-        m = self.MARGIN
         key = (t.m11(), t.m12(), t.m21(), t.m22(), view_w, view_h, dpr, self._version)
         shift_x, shift_y = round(t.dx() - self._origin[0]), round(t.dy() - self._origin[1])
-        if key != self._key or self._image is None or abs(shift_x) > m or abs(shift_y) > m:
+        fresh = key != self._key or self._image is None
+        if fresh or abs(shift_x) > self._margin or abs(shift_y) > self._margin:
+            # A new zoom (or the first paint) draws the viewport alone, a third of the pixels;
+            # the margin that lets panning only move the image comes with the first pan.
+            m = self._margin = 0 if fresh else self.MARGIN
             width, height = view_w + 2 * m, view_h + 2 * m
             image = QImage(round(width * dpr), round(height * dpr), QImage.Format.Format_RGB32)
             image.setDevicePixelRatio(dpr)
@@ -242,5 +247,5 @@ class BasemapItem(OverlayItem):
             self.renders += 1
         p.save()
         p.resetTransform()
-        p.drawImage(QPointF(shift_x - m, shift_y - m), self._image)
+        p.drawImage(QPointF(shift_x - self._margin, shift_y - self._margin), self._image)
         p.restore()

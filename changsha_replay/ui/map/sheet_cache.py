@@ -12,9 +12,9 @@ is missing, unreadable or does not fit is ignored and the sheet drawn again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -36,11 +36,12 @@ _ARRAYS = tuple(f.name for f in fields(SymbolSheet) if f.name not in ("sidcs", "
 
 def _code_fingerprint() -> str:
     """What identifies the drawing code: its source when readable, else the application's version."""
-    digest = hashlib.sha256(__version__.encode())
+    parts = [__version__]
     for module in (symbols, painting):
         with contextlib.suppress(OSError):  # frozen, no source: the version stands for the code
-            digest.update(Path(module.__file__ or "").read_bytes())
-    return digest.hexdigest()
+            source = Path(module.__file__ or "").read_bytes()
+            parts.append(f"{len(source)}:{zlib.crc32(source):08x}:{zlib.adler32(source):08x}")
+    return "/".join(parts)
 
 
 class SheetCache:
@@ -60,29 +61,35 @@ class SheetCache:
         self, sidcs: Sequence[str], looks: Sequence[tuple[int, int]], colours: Sequence[str], dpr: float
     ) -> SymbolSheet:
         """The sheet for these symbols, from the cache or drawn (and then kept)."""
-        entry = self._entry(sidcs, looks, colours, dpr)
-        found = self._read(entry, tuple(sidcs), tuple(looks), dpr) if entry is not None else None
+        named = self._entry(sidcs, looks, colours, dpr)
+        found = self._read(*named, tuple(sidcs), tuple(looks), dpr) if named is not None else None
         if found is not None:
             return found
         sheet = build_sheet(sidcs, looks, colours, dpr)
-        if entry is not None:
-            self._write(entry, sheet)
+        if named is not None:
+            self._write(*named, sheet)
         return sheet
 
-    def _entry(self, sidcs, looks, colours, dpr: float) -> Path | None:
+    def _entry(self, sidcs, looks, colours, dpr: float) -> tuple[Path, bytes] | None:
+        """The entry's file and its whole key."""
         if self.folder is None:
             return None
         if self._fingerprint is None:
             self._fingerprint = _code_fingerprint()
         what = [LAYOUT, self._fingerprint, _milsymbol_version(), list(sidcs), [list(x) for x in looks], list(colours)]
         what += [float(dpr), symbols.SYMBOL_SIZE]
-        return self.folder / (hashlib.sha256(json.dumps(what).encode()).hexdigest()[:32] + ".npz")
+        key = json.dumps(what).encode()
+        # A short name from two checksums (hashlib costs ≈ 3 ms of start-up to import); the whole
+        # key is kept in the entry and compared on reading, so a clash can only cost a redraw.
+        return self.folder / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.npz", key
 
-    def _read(self, entry: Path, sidcs: tuple, looks: tuple, dpr: float) -> SymbolSheet | None:
+    def _read(self, entry: Path, key: bytes, sidcs: tuple, looks: tuple, dpr: float) -> SymbolSheet | None:
         if not entry.is_file():
             return None
         try:
             with np.load(entry, allow_pickle=False) as npz:
+                if npz["key"].tobytes() != key:
+                    return None  # another sheet under the same name: drawn, and replaced
                 width, height, per_line, levels = (int(v) for v in npz["shape"])
                 rows = np.ascontiguousarray(npz["image"], dtype=np.uint8)
                 arrays = {name: npz[name] for name in _ARRAYS}
@@ -98,7 +105,7 @@ class SheetCache:
             os.utime(entry)
         return sheet
 
-    def _write(self, entry: Path, sheet: SymbolSheet) -> None:
+    def _write(self, entry: Path, key: bytes, sheet: SymbolSheet) -> None:
         """Keep a sheet (a temporary file, then a replace); errors cost only the next start's time."""
         tmp = None
         try:
@@ -112,6 +119,7 @@ class SheetCache:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(
                     fh,
+                    key=np.frombuffer(key, np.uint8),
                     shape=np.array([image.width(), height, per_line, sheet.levels]),
                     image=rows,
                     **{name: getattr(sheet, name) for name in _ARRAYS},

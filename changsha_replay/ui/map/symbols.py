@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPen, QPixmap
-from PySide6.QtSvg import QSvgRenderer
 
 from .fonts import label_font
 from .painting import AtlasBuilder, content_box, crop, crop_to_content, new_image
@@ -132,6 +131,8 @@ def render_symbol(sidc: str, size: int, dpr: float) -> tuple[QImage, tuple[float
         half_w = math.ceil(max(ax, w - ax)) + 1
         half_h = math.ceil(max(ay, h - ay)) + 1
         image = new_image(2 * half_w, 2 * half_h, dpr)
+        from PySide6.QtSvg import QSvgRenderer  # here: with the sheet cached, a start draws no SVG
+
         renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -9,6 +9,13 @@ for extra in (ROOT / "tests", ROOT / "benchmarks"):
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-# Tests never touch the user's cache of scenarios: one throwaway folder for the whole run
-# (tests of the cache itself use their own).
-os.environ["CHANGSHA_REPLAY_CACHE"] = tempfile.mkdtemp(prefix="changsha-replay-test-cache-")
+# Tests never touch the user's caches: one throwaway folder for the whole run (tests of the
+# caches themselves use their own), removed at the end.
+_CACHE = tempfile.mkdtemp(prefix="changsha-replay-test-cache-")
+os.environ["CHANGSHA_REPLAY_CACHE"] = _CACHE
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    shutil.rmtree(_CACHE, ignore_errors=True)

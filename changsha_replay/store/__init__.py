@@ -23,7 +23,7 @@ __all__ = ["FORMAT_VERSION", "ScenarioCache", "ScenarioError", "check", "load", 
 def _read(path: Path) -> tuple[Scenario | None, list[Problem]]:
     try:
         return _read_checked(path)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
         # Values no check foresaw: still one clear message, never a traceback.
         raise ScenarioError(f"{path.name}: cannot be read ({type(exc).__name__}: {str(exc)[:160]})") from None
 

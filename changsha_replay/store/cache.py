@@ -6,7 +6,8 @@ user's cache folder as one ``.npz`` file: the keyframe columns as numpy arrays a
 else as JSON (never pickle). The next load of the *same* file reads that instead.
 
 "The same file" means: same resolved path, size, modification time (ns), inode and device,
-and the same SQLite file change counter (header bytes 24–27, bumped by every write); files in
+the same SQLite file change counter (header bytes 24–27, bumped by every write) and the same
+checksum of sampled content (the first and last 64 KB and 16 blocks between); files in
 WAL mode or with a journal beside them are never cached, since their content is not all in the
 main file. A cache entry that is missing, stale, unreadable or malformed is ignored (and
 removed); the file is then read as usual. The cache is an accelerator, never a source of truth.
@@ -17,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 import threading
+import zlib
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -44,10 +45,10 @@ from ..model.records import (
 from ..model.scenario import Scenario
 from ..model.timeline import EventLog, Phases
 from ..model.tracks import UnitTracks
+from ..paths import cache_dir
 from .schema import FORMAT_VERSION
 
 LAYOUT = 1  # of the cache file; bump when it changes
-ENV_FOLDER = "CHANGSHA_REPLAY_CACHE"  # a folder, or "off"
 MIN_BYTES = 4 * 1024 * 1024  # smaller files load in well under a second without a cache
 MAX_ENTRIES = 8
 _TRACK_COLUMNS = ("time", "lat", "lon", "strength", "status", "interpolate", "certainty", "citation", "place")
@@ -62,6 +63,25 @@ class FileStamp(NamedTuple):
     inode: int
     device: int
     change_counter: int
+    sample: int  # CRC-32 of the first and last 64 KB and 16 blocks between
+
+
+_SAMPLE_EDGE = 64 * 1024
+_SAMPLE_BLOCK = 4096
+_SAMPLE_BLOCKS = 16
+
+
+def _sample(fh, size: int) -> int:
+    """A checksum of part of a file's content: where two versions of a file agree in size,
+    modification time (coarse on FAT, restorable by copying tools) and change counter, their
+    pages still differ somewhere, most likely at the ends (SQLite appends) or in a sampled block."""
+    crc = 0
+    offsets = [0, max(size - _SAMPLE_EDGE, 0)]
+    offsets += [size * k // (_SAMPLE_BLOCKS + 1) for k in range(1, _SAMPLE_BLOCKS + 1)]
+    for k, offset in enumerate(offsets):
+        fh.seek(offset)
+        crc = zlib.crc32(fh.read(_SAMPLE_EDGE if k < 2 else _SAMPLE_BLOCK), crc)
+    return crc
 
 
 def stamp(path: Path) -> FileStamp | None:
@@ -73,28 +93,18 @@ def stamp(path: Path) -> FileStamp | None:
         with resolved.open("rb") as fh:
             st = os.fstat(fh.fileno())
             header = fh.read(100)
+            if len(header) < 100 or header[18] != 1 or header[19] != 1:  # 1, 1: rollback journal (2: WAL)
+                return None
+            sample = _sample(fh, st.st_size)
     except OSError:
         return None
-    if len(header) < 100 or header[18] != 1 or header[19] != 1:  # 1, 1: rollback journal (2: WAL)
-        return None
-    return FileStamp(
-        str(resolved), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, int.from_bytes(header[24:28], "big")
-    )
+    counter = int.from_bytes(header[24:28], "big")
+    return FileStamp(str(resolved), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, counter, sample)
 
 
 def default_folder() -> Path | None:
-    """The user's cache folder for scenarios (``$CHANGSHA_REPLAY_CACHE`` overrides; "off" disables)."""
-    override = os.environ.get(ENV_FOLDER)
-    if override is not None:
-        return None if override.strip().lower() in ("", "off", "0", "no") else Path(override)
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "Changsha Replay" / "Cache"
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Caches" / "Changsha Replay"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "changsha-replay"
-    return base / "scenarios"
+    """The user's cache folder for scenarios (``$CHANGSHA_REPLAY_CACHE`` moves it; "off" disables)."""
+    return cache_dir("scenarios")
 
 
 _SHARED: dict[Path | None, ScenarioCache] = {}
@@ -132,7 +142,10 @@ class ScenarioCache:
         if not self.wants(key):
             return None
         entry = self._entry(key)  # type: ignore[arg-type]
-        if entry is None or not entry.is_file():
+        try:
+            if entry is None or not entry.is_file():  # may raise, e.g. a folder one cannot enter
+                return None
+        except OSError:
             return None
         try:
             with np.load(entry, allow_pickle=False) as npz:

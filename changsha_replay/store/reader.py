@@ -354,8 +354,10 @@ class Reader:
     def _events(self) -> EventLog:
         # Built column by column with C-level loops (zip, map): a scenario may hold 100,000
         # events. Values that repeat (unit links, citations, kinds, bases) are shared, not copied.
-        shared: dict[tuple, tuple] = {}
-        group = shared.setdefault
+        # One table of shared tuples per kind: an EventUnit and a Citation with the same two
+        # strings are equal tuples, and must not stand in for each other.
+        unit_groups: dict[tuple, tuple] = {}
+        source_groups: dict[tuple, tuple] = {}
         links: dict[str, list[EventUnit]] = defaultdict(list)
         link_of: dict[tuple[str, str], EventUnit] = {}
         for eid, uid, role in self.fetch("event_unit"):
@@ -364,8 +366,8 @@ class Reader:
                 link = link_of[(uid, role)] = EventUnit(uid, role)
             links[eid].append(link)
         citations = self._citations("event_source")
-        units_of = {eid: group(t, t) for eid, found in links.items() if (t := tuple(found))}
-        sources_of = {eid: group(t, t) for eid, found in citations.items() if (t := tuple(found))}
+        units_of = {eid: unit_groups.setdefault(t, t) for eid, found in links.items() if (t := tuple(found))}
+        sources_of = {eid: source_groups.setdefault(t, t) for eid, found in citations.items() if (t := tuple(found))}
         columns = [list(c) for c in zip(*self.fetch("event"))] or [[] for _ in TABLES["event"].cols]
         words: dict[str, str] = {}
         word = words.setdefault

@@ -198,7 +198,7 @@ class EventLogDock(QDockWidget):
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
             self._shown_current = -2  # the view changed size: bring the current event back into view
-            QTimer.singleShot(0, self._on_reached)
+            QTimer.singleShot(0, self, self._on_reached)  # not after the dock is gone
         elif (
             watched is self.table
             and isinstance(event, QKeyEvent)

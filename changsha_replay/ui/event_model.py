@@ -82,8 +82,9 @@ class EventTableModel(QAbstractTableModel):
     *current event* (the last one reached) is shown in bold on an amber background.
 
     While the session plays, the rows follow the time at most every ``REFRESH_MS`` (a log that
-    gains a row every frame cannot be read, and each change repaints the table); a seek, a step
-    or a pause brings them up to date at once. ``reached_changed`` follows every change of rows.
+    gains a row every frame cannot be read, and each change repaints the table), seeks and steps
+    made during play included; when paused, every move updates them at once, and pausing brings
+    them up to date. ``reached_changed`` follows every change of rows.
     """
 
     reached_changed = Signal(int)

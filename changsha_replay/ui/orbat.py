@@ -210,14 +210,17 @@ class OrbatDock(QDockWidget):
             self._live_timer.start(LIVE_REPAINT_MS - since)
 
     def _repaint_live(self) -> None:
-        """Repaint the shown rows from the first changed column to the last."""
+        """Repaint the shown rows' cells of the changed columns (from the first changed one to the
+        last logical column, wherever the user has dragged those columns to)."""
         if self._live_column is None:
             return
-        left = max(self.tree.header().sectionViewportPosition(self._live_column), 0)
+        header, viewport = self.tree.header(), self.tree.viewport()
+        for column in range(self._live_column, header.count()):
+            if not header.isSectionHidden(column):
+                left = header.sectionViewportPosition(column)
+                viewport.update(left, 0, header.sectionSize(column), viewport.height())
         self._live_column = None
         self._live_clock.start()
-        viewport = self.tree.viewport()
-        viewport.update(left, 0, viewport.width() - left, viewport.height())
 
     def set_filter_text(self, text: str) -> None:
         """Show units whose name or commander (either language) contains ``text``, with their superiors."""

@@ -101,6 +101,20 @@ def test_a_slow_query_is_cut_off(tmp_path, monkeypatch):
     fails(path, "longer than")
 
 
+def test_the_checks_beside_the_reading_keep_to_the_deadline_too(tmp_path, monkeypatch):
+    # The verifier's own connection checks its deadline rarely (every million instructions):
+    # a table to scan is still cut off, with the same message.
+    import changsha_replay.store.untrusted as untrusted
+    from changsha_replay.store.verify import Verifier
+
+    path = tmp_path / "big.sqlite"
+    save(synthetic(200, 100, 1000), path)  # 20,000 keyframes: far more than a million instructions to check
+    monkeypatch.setattr(untrusted, "DEADLINE_SECONDS", 0.0)
+    verifier = Verifier(path).start()
+    with pytest.raises(ScenarioError, match="longer than"):
+        verifier.result()
+
+
 def test_absurd_sizes_are_named(good):
     edit(good, "UPDATE unit SET name_en = printf('%.10000000c', 'x') WHERE id = 'jp-div'")
     error = fails(good, "absurdly long")

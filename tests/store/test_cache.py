@@ -1,7 +1,9 @@
 """The derived cache of large scenarios: exact, used only for the very same file, never a risk."""
 
+import os
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from factories import tiny
@@ -61,6 +63,38 @@ def test_a_changed_file_is_read_again(tmp_path, cache):
     changed = changed.replace(info=changed.info._replace(title_en="Changed"))
     save(changed, path)
     assert load(path, cache=cache).info.title_en == "Changed"
+
+
+def test_a_file_copied_over_in_place_with_its_old_time_is_read_again(tmp_path, cache):
+    """Same path, inode, size, change counter and (restored) mtime: only the content differs."""
+    path, other = tmp_path / "s.sqlite", tmp_path / "b.sqlite"
+    save(tiny(), path)
+    changed = tiny()
+    save(changed.replace(info=changed.info._replace(title_en="Changed")), other)
+    before = path.stat()
+    assert other.stat().st_size == before.st_size
+    load(path, cache=cache)
+    cache.wait()
+    path.write_bytes(other.read_bytes())
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_ino == before.st_ino
+    assert load(path, cache=cache).info.title_en == "Changed"
+
+
+def test_a_cache_folder_that_cannot_be_searched_costs_nothing_but_speed(tmp_path, cache, monkeypatch):
+    path = tmp_path / "s.sqlite"
+    save(tiny(), path)
+    load(path, cache=cache)
+    cache.wait()
+    real_is_file = Path.is_file
+
+    def is_file(self):
+        if cache.folder in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert load(path, cache=cache).same_content(tiny())
 
 
 def test_a_damaged_entry_is_dropped_and_the_file_read(tmp_path, cache):
@@ -125,7 +159,7 @@ def test_an_unwritable_cache_folder_costs_nothing_but_speed(tmp_path):
 
 def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CHANGSHA_REPLAY_CACHE", str(tmp_path))
-    assert default_folder() == tmp_path
+    assert default_folder() == tmp_path / "scenarios"
     monkeypatch.setenv("CHANGSHA_REPLAY_CACHE", "off")
     assert default_folder() is None
     assert ScenarioCache.default().get(None) is None

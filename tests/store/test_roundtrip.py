@@ -114,3 +114,16 @@ def test_times_are_kept_to_the_second(tmp_path):
     with pytest.raises(ScenarioError, match="kept to the second"):
         save(s.replace(tracks=fractional), tmp_path / "f.sqlite")
     assert np.all(s.tracks.time == np.round(s.tracks.time))
+
+
+def test_a_citation_equal_to_a_unit_link_stays_a_citation(tmp_path):
+    """A source keyed like a unit id, cited with a locator like a role: equal tuples, other kinds."""
+    from changsha_replay.model import Citation, EventLog, Source
+
+    s = tiny()
+    events = EventLog(e._replace(sources=(Citation("cn-army", "commanding"),)) if e.id == "e3" else e for e in s.events)
+    s = s.replace(sources=(*s.sources, Source("cn-army", "A book keyed like a unit")), events=events)
+    save(s, tmp_path / "t.sqlite")
+    again = load(tmp_path / "t.sqlite", use_cache=False)
+    assert again.same_content(s)
+    assert all(type(c) is Citation for e in again.events for c in e.sources)

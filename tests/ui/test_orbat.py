@@ -206,7 +206,7 @@ def test_when_many_units_change_at_once_the_tree_repaints_instead_of_a_flood_of_
     assert cell(model, unit.id, STRENGTH) == f"{state.strength[123]:.0f} %"  # cells read the new time
 
 
-def test_live_repaints_of_the_tree_are_spaced(qapp, qtbot, monkeypatch):
+def test_live_repaints_of_the_tree_are_spaced(qapp, qtbot):
     from synthetic import synthetic
 
     import changsha_replay.ui.orbat as orbat
@@ -215,12 +215,32 @@ def test_live_repaints_of_the_tree_are_spaced(qapp, qtbot, monkeypatch):
     session.set_scenario(synthetic(300, 6, 20))
     dock = OrbatDock(session)
     qtbot.addWidget(dock)
-    painted = []
-    monkeypatch.setattr(dock.tree.viewport(), "update", lambda *args: painted.append(args))
+    rounds = []
+    clock = dock._live_clock  # restarted by every repaint of the live cells
+    real_start = clock.start
+    clock.start = lambda: rounds.append(True) or real_start()
     info = session.scenario.info
     for k in range(5):  # five big changes in a few milliseconds
         session.seek(info.start + (k + 1) * (info.end - info.start) / 6)
-    assert len(painted) == 1  # the first at once, the others wait
-    qtbot.waitUntil(lambda: len(painted) == 2, timeout=orbat.LIVE_REPAINT_MS * 5)
+    assert len(rounds) == 1  # the first at once, the others wait
+    qtbot.waitUntil(lambda: len(rounds) == 2, timeout=orbat.LIVE_REPAINT_MS * 5)
     qtbot.wait(orbat.LIVE_REPAINT_MS * 2)
-    assert len(painted) == 2  # the four waiting changes made one repaint
+    assert len(rounds) == 2  # the four waiting changes made one repaint
+
+
+def test_live_repaints_follow_columns_the_user_moved(qapp, qtbot, monkeypatch):
+    from synthetic import synthetic
+
+    session = Session()
+    session.set_scenario(synthetic(300, 6, 20))
+    dock = OrbatDock(session)
+    dock.resize(500, 600)
+    qtbot.addWidget(dock)
+    header = dock.tree.header()
+    header.moveSection(header.visualIndex(NAME), header.count() - 1)  # Name dragged to the right
+    painted = []
+    monkeypatch.setattr(dock.tree.viewport(), "update", lambda *args: painted.append(args))
+    session.seek((session.scenario.info.start + session.scenario.info.end) / 2)
+    for column in (STRENGTH, STATUS):
+        left, width = header.sectionViewportPosition(column), header.sectionSize(column)
+        assert any(x <= left and left + width <= x + w for x, _y, w, _h in painted), column

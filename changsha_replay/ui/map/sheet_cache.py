@@ -4,8 +4,10 @@ Drawing the atlas (every symbol from its SVG, each look at every strength level,
 takes ≈ 30 ms of start-up for the bundled scenario. The finished sheet — its image as raw
 premultiplied ARGB rows and its lookup tables — is kept in the user's cache folder, keyed by
 everything it is drawn from: the symbols, looks and colours, the device pixel ratio and size,
-milsymbol's version, and the drawing code itself (the source of the modules that draw, or the
-application's version where the source is not at hand, as in the packaged app). An entry that
+milsymbol's version, Qt's version, the font of the badges, and the drawing code itself (the
+source of the modules that draw, or the application's version where the source is not at hand,
+as in the packaged app). The milsymbol SVGs come from their own cache, keyed by milsymbol's
+version. An entry that
 is missing, unreadable or does not fit is ignored and the sheet drawn again.
 """
 
@@ -20,11 +22,12 @@ from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import qVersion
+from PySide6.QtGui import QFontInfo, QImage, QPixmap
 
 from ... import __version__
-from . import painting, symbols
+from ...paths import cache_dir
+from . import fonts, painting, symbols
 from .symbol_cache import _milsymbol_version
 from .symbols import SymbolSheet, build_sheet
 
@@ -35,9 +38,10 @@ _ARRAYS = tuple(f.name for f in fields(SymbolSheet) if f.name not in ("sidcs", "
 
 
 def _code_fingerprint() -> str:
-    """What identifies the drawing code: its source when readable, else the application's version."""
-    parts = [__version__]
-    for module in (symbols, painting):
+    """What identifies how a sheet is drawn: the drawing code's source when readable (else the
+    application's version), Qt's version, and the font the badges are written in."""
+    parts = [__version__, qVersion(), QFontInfo(fonts.label_font(10, bold=True)).family()]
+    for module in (symbols, painting, fonts):
         with contextlib.suppress(OSError):  # frozen, no source: the version stands for the code
             source = Path(module.__file__ or "").read_bytes()
             parts.append(f"{len(source)}:{zlib.crc32(source):08x}:{zlib.adler32(source):08x}")
@@ -54,8 +58,7 @@ class SheetCache:
 
     @classmethod
     def default(cls) -> SheetCache:
-        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
-        return cls(Path(base) / "symbol-sheets" if base else None)
+        return cls(cache_dir("symbol-sheets"))
 
     def sheet(
         self, sidcs: Sequence[str], looks: Sequence[tuple[int, int]], colours: Sequence[str], dpr: float
@@ -84,7 +87,10 @@ class SheetCache:
         return self.folder / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.npz", key
 
     def _read(self, entry: Path, key: bytes, sidcs: tuple, looks: tuple, dpr: float) -> SymbolSheet | None:
-        if not entry.is_file():
+        try:
+            if not entry.is_file():  # may raise, e.g. a folder one cannot enter
+                return None
+        except OSError:
             return None
         try:
             with np.load(entry, allow_pickle=False) as npz:

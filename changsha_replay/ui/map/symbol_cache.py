@@ -15,7 +15,7 @@ from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from ...paths import cache_dir
 
 Entry = tuple[str, float, float, float, float, tuple[float, float, float, float]]
 
@@ -46,8 +46,8 @@ class SymbolCache:
 
     @classmethod
     def default(cls) -> SymbolCache:
-        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
-        return cls(Path(base) / f"symbols-milsymbol-{_milsymbol_version()}.json" if base else None)
+        folder = cache_dir()
+        return cls(folder / f"symbols-milsymbol-{_milsymbol_version()}.json" if folder is not None else None)
 
     def _load(self) -> dict[str, list]:
         if self._entries is None:

@@ -20,7 +20,7 @@ def _pixels(sheet) -> bytes:
 def test_a_cached_sheet_equals_a_drawn_one_and_is_not_drawn_again(qapp, tmp_path, monkeypatch):
     cache = SheetCache(tmp_path)
     first = cache.sheet(SIDCS, LOOKS, COLOURS, 1.0)
-    assert len(list(tmp_path.glob("*.npz"))) == 1
+    assert len(list(tmp_path.glob("*.sheet"))) == 1
     monkeypatch.setattr(
         sheet_cache, "build_sheet", lambda *a, **k: (_ for _ in ()).throw(AssertionError("drawn again"))
     )
@@ -35,9 +35,9 @@ def test_other_colours_or_pixel_ratios_are_other_entries_and_damage_is_redrawn(q
     cache.sheet(SIDCS, LOOKS, COLOURS, 1.0)
     cache.sheet(SIDCS, LOOKS, ["#000000", "#dc2626"], 1.0)
     cache.sheet(SIDCS, LOOKS, COLOURS, 2.0)
-    entries = sorted(tmp_path.glob("*.npz"))
+    entries = sorted(tmp_path.glob("*.sheet"))
     assert len(entries) == 3
     for entry in entries:
-        entry.write_bytes(b"not an npz")
+        entry.write_bytes(b"not a sheet")
     again = cache.sheet(SIDCS, LOOKS, COLOURS, 2.0)
     assert again.dpr == 2.0 and _pixels(again) == _pixels(build_sheet(SIDCS, LOOKS, COLOURS, 2.0))

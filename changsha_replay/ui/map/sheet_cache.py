@@ -1,8 +1,9 @@
 """A disk cache of symbol sheets: a scenario's atlas is drawn once, not at every start.
 
 Drawing the atlas (every symbol from its SVG, each look at every strength level, the markers)
-takes ≈ 30 ms of start-up for the bundled scenario. The finished sheet — its image as raw
-premultiplied ARGB rows and its lookup tables — is kept in the user's cache folder, keyed by
+takes ≈ 30 ms of start-up for the bundled scenario. The finished sheet — its lookup tables and
+its image as raw premultiplied ARGB rows, after a JSON header, read in one go — is kept in the
+user's cache folder, keyed by
 everything it is drawn from: the symbols, looks and colours, the device pixel ratio and size,
 milsymbol's version, Qt's version, the font of the badges, and the drawing code itself (the
 source of the modules that draw, or the application's version where the source is not at hand,
@@ -48,6 +49,25 @@ def _code_fingerprint() -> str:
     return "/".join(parts)
 
 
+_MAGIC = b"CSRSHEET"
+_SUFFIX = ".sheet"
+
+
+def _split(data: bytes) -> tuple[dict, memoryview]:
+    """(header, payload) of an entry: magic, header length, JSON header, then the raw arrays."""
+    if data[:8] != _MAGIC:
+        raise ValueError("not a sheet")
+    size = int.from_bytes(data[8:16], "little")
+    header = json.loads(data[16 : 16 + size])
+    return header, memoryview(data)[16 + size :]
+
+
+def _array(payload: memoryview, dtype: str, shape: list[int], offset: int) -> np.ndarray:
+    """A read-only array of the payload (no copy)."""
+    count = int(np.prod(shape)) if shape else 1
+    return np.frombuffer(payload, dtype=np.dtype(dtype), count=count, offset=offset).reshape(shape)
+
+
 class SheetCache:
     """Symbol sheets in one folder (``None``: no cache), the most recently used kept."""
 
@@ -84,7 +104,7 @@ class SheetCache:
         key = json.dumps(what).encode()
         # A short name from two checksums (hashlib costs ≈ 3 ms of start-up to import); the whole
         # key is kept in the entry and compared on reading, so a clash can only cost a redraw.
-        return self.folder / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.npz", key
+        return self.folder / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}{_SUFFIX}", key
 
     def _read(self, entry: Path, key: bytes, sidcs: tuple, looks: tuple, dpr: float) -> SymbolSheet | None:
         try:
@@ -93,16 +113,20 @@ class SheetCache:
         except OSError:
             return None
         try:
-            with np.load(entry, allow_pickle=False) as npz:
-                if npz["key"].tobytes() != key:
-                    return None  # another sheet under the same name: drawn, and replaced
-                width, height, per_line, levels = (int(v) for v in npz["shape"])
-                rows = np.ascontiguousarray(npz["image"], dtype=np.uint8)
-                arrays = {name: npz[name] for name in _ARRAYS}
-            if rows.shape != (height, per_line):
+            with entry.open("rb") as fh:
+                data = fh.read()
+            header, payload = _split(data)
+            if header["key"] != key.decode():
+                return None  # another sheet under the same name: drawn, and replaced
+            if zlib.crc32(payload) != header["crc"]:
+                raise ValueError("damaged")
+            arrays = {name: _array(payload, *header["arrays"][name]) for name in _ARRAYS}
+            width, height, per_line = header["width"], header["height"], header["per_line"]
+            offset, size = header["image"]
+            if size != height * per_line or offset + size > len(payload):
                 raise ValueError("image rows do not match the shape")
-            image = QImage(rows.data, width, height, per_line, _FORMAT).copy()  # the copy owns its pixels
-            sheet = SymbolSheet(sidcs, looks, QPixmap.fromImage(image), dpr, levels, **arrays)
+            image = QImage(payload[offset : offset + size], width, height, per_line, _FORMAT).copy()  # owns its pixels
+            sheet = SymbolSheet(sidcs, looks, QPixmap.fromImage(image), dpr, int(header["levels"]), **arrays)
         except Exception:  # a damaged entry of a derived cache is simply drawn again
             with contextlib.suppress(OSError):
                 entry.unlink()
@@ -117,22 +141,35 @@ class SheetCache:
         try:
             image = sheet.pixmap.toImage().convertToFormat(_FORMAT)
             per_line, height = image.bytesPerLine(), image.height()
-            rows = np.frombuffer(image.constBits(), np.uint8, count=per_line * height).reshape(height, per_line)
+            parts, table, offset = [], {}, 0
+            for name in _ARRAYS:
+                array = np.ascontiguousarray(getattr(sheet, name))
+                table[name] = [array.dtype.str, list(array.shape), offset]
+                parts.append(array.tobytes())
+                offset += array.nbytes
+            rows = bytes(image.constBits())[: per_line * height]
+            parts.append(rows)
+            payload = b"".join(parts)
+            header = {
+                "key": key.decode(),
+                "levels": sheet.levels,
+                "width": image.width(),
+                "height": height,
+                "per_line": per_line,
+                "arrays": table,
+                "image": [offset, len(rows)],
+                "crc": zlib.crc32(payload),
+            }
+            encoded = json.dumps(header).encode()
             entry.parent.mkdir(parents=True, exist_ok=True)
             import tempfile
 
-            fd, tmp = tempfile.mkstemp(prefix=".sheet.", suffix=".npz", dir=entry.parent)
+            fd, tmp = tempfile.mkstemp(prefix=".sheet.", suffix=_SUFFIX, dir=entry.parent)
             with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    key=np.frombuffer(key, np.uint8),
-                    shape=np.array([image.width(), height, per_line, sheet.levels]),
-                    image=rows,
-                    **{name: getattr(sheet, name) for name in _ARRAYS},
-                )
+                fh.write(_MAGIC + len(encoded).to_bytes(8, "little") + encoded + payload)
             os.replace(tmp, entry)
             tmp = None
-            entries = sorted(entry.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+            entries = sorted(entry.parent.glob("*" + _SUFFIX), key=lambda p: p.stat().st_mtime, reverse=True)
             for old in entries[self.max_entries :]:
                 old.unlink()
         except Exception:  # the cache is an accelerator, never a reason to fail

@@ -116,6 +116,22 @@ def test_lower_echelons_are_labelled_only_when_zoomed_in(canvas):
     assert i in canvas.unit_labels.shown
 
 
+def test_place_names_keep_clear_of_units_and_their_names(canvas):
+    def overlaps(a, b) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    for when in ("1941-12-10T00:00:00+08:00", "1942-01-05T12:00:00+08:00", "1942-01-09T12:00:00+08:00"):
+        canvas.session.seek(parse_time(when))
+        canvas.fit_scenario()
+        canvas.grab()
+        places = [(x, y, x + w, y + h) for x, y, w, h in canvas.places.last_rects]
+        names = [(x, y, x + w, y + h) for x, y, w, h in canvas.unit_labels.last_rects]
+        symbols = canvas.units.screen_boxes(canvas.units.screen_transform())
+        assert places and names
+        assert not any(overlaps(p, q) for p in places for q in names), when
+        assert not any(overlaps(p, box) for p in places for box in symbols.tolist()), when
+
+
 def test_places_are_decluttered(canvas):
     canvas.grab()
     rects = canvas.places.last_rects

@@ -22,7 +22,7 @@ from ..names import bilingual
 from . import style
 from .fonts import label_font
 from .geo import Projection, device_points, lines_of, polygons_of
-from .labels import TextSprites, declutter, place_label
+from .labels import ECHELON_MARK_PX, Coverage, TextSprites, place_label, place_labels
 from .overlay import OverlayItem
 
 
@@ -145,6 +145,9 @@ class PlacesLayer(StaticLayer):
         self.texts: list[str] = []
         self.kinds: list[str] = []
         self._sprites: dict[str, TextSprites] = {}
+        self._sizes = np.zeros((0, 2))
+        self._dotted = np.zeros(0, bool)
+        self._order: list[int] = []
         self.last_rects: list[tuple[float, float, float, float]] = []
 
     def set_places(self, places: Sequence[Place], proj: Projection, mode: str, dpr: float) -> None:
@@ -161,21 +164,22 @@ class PlacesLayer(StaticLayer):
 
     def set_name_mode(self, mode: str) -> None:
         self.texts = [place_label(bilingual(p.name_en, p.name_zh, mode)) for p in self.places]
+        # what the labels' placement needs of each place, worked out once, not at every paint
+        sizes = np.array([self._sprites[k].size(t) for k, t in zip(self.kinds, self.texts)], dtype=float)
+        self._sizes = sizes.reshape(-1, 2)
+        self._dotted = np.array([_PLACE_STYLES[k][4] for k in self.kinds], dtype=bool)
+        priority = [_PLACE_PRIORITY.index(k) for k in self.kinds]
+        self._order = sorted(range(len(self.places)), key=lambda i: (priority[i], i))
 
     def draw(self, p: QPainter, transform: QTransform) -> None:
-        self.last_rects = []
+        """The dots, into the static image (the labels are :class:`PlaceLabelsItem`'s, drawn
+        each paint so that they keep clear of the units)."""
         if not len(self.x):
             return
         px, py = device_points(transform, self.x, self.y)
+        dotted = np.array([_PLACE_STYLES[k][4] for k in self.kinds])
         p.save()
         p.resetTransform()
-        sizes = np.array([self._sprites[k].size(t) for k, t in zip(self.kinds, self.texts)], dtype=float)
-        dotted = np.array([_PLACE_STYLES[k][4] for k in self.kinds])
-        left = np.round(np.where(dotted, px + 5.0, px - sizes[:, 0] / 2))
-        top = np.round(py - sizes[:, 1] / 2)
-        priority = [_PLACE_PRIORITY.index(k) for k in self.kinds]
-        order = sorted(range(len(self.places)), key=lambda i: (priority[i], i))
-        kept = declutter(left, top, sizes[:, 0], sizes[:, 1], order)
         p.setPen(QPen(style.PAPER, 1.2))
         p.setBrush(style.PLACE_DOT)
         for i in np.flatnonzero(dotted).tolist():
@@ -187,10 +191,71 @@ class PlacesLayer(StaticLayer):
                 p.drawRect(QRectF(x - r, y - r, 2 * r, 2 * r))
             else:
                 p.drawEllipse(QPointF(x, y), r, r)
-        for i in kept:
-            p.drawPixmap(QPointF(left[i], top[i]), self._sprites[self.kinds[i]].pixmap(self.texts[i]))
-            self.last_rects.append((float(left[i]), float(top[i]), float(sizes[i, 0]), float(sizes[i, 1])))
         p.restore()
+
+    def label_candidates(self, transform: QTransform) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
+        """(left, top) of each label's positions in device pixels, (n, 2): right of its dot, then
+        left of it (a label without a dot is centred on its place); widths, heights; priority order."""
+        px, py = device_points(transform, self.x, self.y)
+        w, h, dotted = self._sizes[:, 0], self._sizes[:, 1], self._dotted
+        right = np.where(dotted, px + 5.0, px - w / 2)
+        left_of = np.where(dotted, px - 5.0 - w, px - w / 2)
+        left = np.round(np.column_stack((right, left_of)))
+        top = np.round(np.repeat((py - h / 2)[:, None], 2, axis=1))
+        return left, top, w, h, self._order
+
+    def pixmap(self, i: int):
+        return self._sprites[self.kinds[i]].pixmap(self.texts[i])
+
+
+def _covered(rects: np.ndarray, obstacles: np.ndarray, width: float, height: float) -> np.ndarray:
+    """Which rects (left, top, right, bottom) overlap any obstacle: compared pair by pair when
+    that is cheap, else through a coverage grid (which errs on the side of covered)."""
+    if len(obstacles) == 0:
+        return np.zeros(len(rects), bool)
+    if len(rects) * len(obstacles) <= 200_000:
+        r, o = rects[:, None, :], obstacles[None, :, :]
+        hit = (r[..., 0] < o[..., 2]) & (o[..., 0] < r[..., 2]) & (r[..., 1] < o[..., 3]) & (o[..., 1] < r[..., 3])
+        return hit.any(axis=1)
+    return Coverage(obstacles, width, height).count(rects) > 0
+
+
+class PlaceLabelsItem(OverlayItem):
+    """The places' names, placed each paint: never over a unit's symbol or a unit's name (right
+    of the place's dot, else left of it, else not at all), never over one another, cities first."""
+
+    def __init__(self, places: PlacesLayer, units, unit_labels) -> None:
+        super().__init__()
+        self.places = places
+        self.units = units  # the UnitsLayer whose symbols the names keep clear of
+        self.unit_labels = unit_labels  # and the UnitLabelsLayer whose labels they keep clear of
+
+    def paint(self, p: QPainter, *args) -> None:
+        places = self.places
+        places.last_rects = []
+        if not places.visible or not len(places.x):
+            return
+        t = p.transform()
+        left, top, w, h, order = places.label_candidates(t)
+        width, height = self.view_size()
+        allowed = (left < width) & (left + w[:, None] > 0) & (top < height) & (top + h[:, None] > 0)
+        obstacles = []
+        units = self.units
+        if units is not None and units.sheet is not None:
+            boxes = units.screen_boxes(t).copy()
+            boxes[:, 1] -= ECHELON_MARK_PX
+            obstacles.append(boxes)
+        if self.unit_labels is not None and self.unit_labels.isVisible():
+            labelled = self.unit_labels.placement(t)  # placed first: unit names matter more
+            obstacles.append(np.array([(x, y, x + w_, y + h_) for _i, x, y, w_, h_ in labelled]).reshape(-1, 4))
+        if obstacles:
+            rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
+            allowed &= ~_covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
+        p.resetTransform()
+        for i, k in place_labels(left, top, w, h, order, allowed):
+            x0, y0 = float(left[i, k]), float(top[i, k])
+            p.drawPixmap(QPointF(x0, y0), places.pixmap(i))
+            places.last_rects.append((x0, y0, float(w[i]), float(h[i])))
 
 
 class BasemapItem(OverlayItem):

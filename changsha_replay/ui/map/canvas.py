@@ -13,7 +13,7 @@ from ...model import Scenario, vocab
 from ..names import bilingual
 from ..session import Session
 from . import style
-from .basemap import BasemapItem, LakesLayer, PlacesLayer, RiversLayer
+from .basemap import BasemapItem, LakesLayer, PlaceLabelsItem, PlacesLayer, RiversLayer
 from .events_layer import EventsLayer
 from .features_layer import FeaturesLayer
 from .fonts import ensure_fonts, label_font
@@ -27,7 +27,7 @@ from .units_layer import UnitsLayer
 from .weather import WeatherChip, weather_kind
 
 LAYER_NAMES = ("rivers", "lakes", "places", "unit_labels", "trails", "events", "features", "weather")
-_Z = {"basemap": 0, "trails": 1, "units": 2, "events": 3, "unit_labels": 4}
+_Z = {"basemap": 0, "trails": 1, "place_labels": 1.5, "units": 2, "events": 3, "unit_labels": 4}
 _STATIC = ("lakes", "rivers", "features", "places")  # drawn in this order into the basemap image
 _DEFAULT_EXTENT = (112.5, 27.8, 113.8, 29.5)
 _FIT_HEADROOM_PX = 44  # above the north edge of a fitted view
@@ -90,9 +90,11 @@ class MapCanvas(QWidget):
         self.units = UnitsLayer()
         self.unit_labels = UnitLabelsLayer()
         self.unit_labels.units = self.units
+        self.place_labels = PlaceLabelsItem(self.places, self.units, self.unit_labels)
         self._items = {
             "basemap": self.basemap,
             "trails": self.trails,
+            "place_labels": self.place_labels,
             "units": self.units,
             "events": self.events,
             "unit_labels": self.unit_labels,
@@ -136,6 +138,7 @@ class MapCanvas(QWidget):
         if name in self._static:
             self._static[name].visible = visible
             self.basemap.invalidate()
+            self.place_labels.update()
             return
         self._items[name].setVisible(visible)
         if name == "trails" and visible:
@@ -148,7 +151,7 @@ class MapCanvas(QWidget):
         """Units of these branches (``vocab.BRANCHES``) are not drawn."""
         self.hidden_branches = frozenset(branches)
         self.units.set_branch_hidden(np.isin(self._branch, list(self.hidden_branches)))
-        self.unit_labels.update()
+        self.unit_labels.invalidate()
         self._update_trails()
 
     def center_on(self, lat: float, lon: float) -> None:
@@ -222,7 +225,7 @@ class MapCanvas(QWidget):
     def set_folding(self, on: bool) -> None:
         """Fold subordinates into their superior's symbol where they would overlap it (the default)."""
         self.units.set_folding(on)
-        self.unit_labels.update()
+        self.unit_labels.invalidate()
 
     def folded_into(self, unit_id: str) -> str | None:
         """Id of the drawn superior a unit is folded into at this zoom, or None when it is not folded."""
@@ -325,7 +328,8 @@ class MapCanvas(QWidget):
             return
         np.multiply(state.lon, self.projection.k, out=self._x)
         self.units.set_state(self._x, state.lat, state.strength, state.status)
-        self.unit_labels.update()
+        self.unit_labels.invalidate()
+        self.place_labels.update()  # place names keep clear of the units where they are now
         self.events.set_time(t)
         if self.features.set_time(t):
             self.basemap.invalidate()
@@ -370,7 +374,7 @@ class MapCanvas(QWidget):
             if i is not None:
                 mask[i] = True
         self.units.set_selected(mask)
-        self.unit_labels.update()
+        self.unit_labels.invalidate()
         self._update_trails()
         if self.session.follow:
             self._follow()
@@ -379,6 +383,7 @@ class MapCanvas(QWidget):
         self._build_labels()
         self.places.set_name_mode(mode)
         self.basemap.invalidate()
+        self.place_labels.update()
         self._update_weather(self.session.time)
 
     def _on_follow_changed(self, on: bool) -> None:
@@ -398,6 +403,7 @@ class MapCanvas(QWidget):
         self.unit_labels.reserved = np.array(
             [(g.left(), g.top(), g.right() + 1, g.bottom() + 1) for g in overlays], dtype=float
         ).reshape(-1, 4)
+        self.unit_labels.invalidate()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

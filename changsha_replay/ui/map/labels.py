@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPixmap, QTransform
 
 from ...model import vocab
 from .overlay import OverlayItem
@@ -229,6 +229,8 @@ class UnitLabelsLayer(OverlayItem):
         self.shown: list[int] = []  # indices drawn by the last paint
         self._was_shown = np.zeros(0, bool)
         self.last_rects: list[tuple[float, float, float, float]] = []
+        self._generation = 0  # bumped by every change of what is labelled (invalidate)
+        self._placed: tuple | None = None  # (key, placement) of the last placement
 
     def set_labels(
         self, texts: list[str], style: np.ndarray, sprites: list[TextSprites], echelons: Sequence[str]
@@ -240,22 +242,43 @@ class UnitLabelsLayer(OverlayItem):
         self.rank = np.array([order.index(e) if e in order else len(order) for e in echelons], dtype=np.int64)
         self.limit = np.array([ECHELON_LABEL_SCALE.get(e, 0.1) for e in echelons], dtype=float)
         self._was_shown = np.zeros(len(texts), bool)
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """What is labelled changed (positions, selection, texts): place the labels again."""
+        self._generation += 1
         self.update()
 
+    def placement(self, transform: QTransform) -> list[tuple[int, float, float, float, float]]:
+        """The labels to draw under a view transform, as (unit index, left, top, width, height) in
+        device pixels: computed once per change and view (the place names ask first, to keep
+        clear of them; the paint that follows draws the same)."""
+        key = (self._generation, transform.m11(), transform.m22(), transform.dx(), transform.dy(), self.view_size())
+        if self._placed is None or self._placed[0] != key:
+            self._placed = (key, self._place(transform))
+        return self._placed[1]
+
     def paint(self, p: QPainter, *args) -> None:
+        placed = self.placement(p.transform())
+        p.resetTransform()
+        for i, x0, y0, _w, _h in placed:
+            p.drawPixmap(QPointF(x0, y0), self.sprites[self.style[i]].pixmap(self.texts[i]))
+        self.shown = [i for i, *_rect in placed]
+        self.last_rects = [tuple(rect) for _i, *rect in placed]
+
+    def _place(self, transform: QTransform) -> list[tuple[int, float, float, float, float]]:
         units = self.units
-        self.shown, self.last_rects = [], []
         if units is None or units.sheet is None or not len(self.texts):
-            return
-        drawn, sx, sy, styles = units.screen_positions(p.transform())
+            return []
+        drawn, sx, sy, styles = units.screen_positions(transform)
         # labels by zoom (lower echelons only when zoomed in), never for units drawn as dots
         keep = np.flatnonzero(units.selected[drawn] | ((self.limit[drawn] >= self.km_per_px) & (styles != DOT)))
         if len(keep) == 0:
-            return
+            return []
         # symbols (with their echelon marks and strength bars) are obstacles for labels
         f = units.sheet.frames[styles, units.kind[drawn]]
-        boxes = units.screen_boxes(p.transform()).copy()  # frames, strength bars and "+n" badges
-        badge = units.layout(p.transform()).badge
+        boxes = units.screen_boxes(transform).copy()  # frames, strength bars and "+n" badges
+        badge = units.layout(transform).badge
         boxes[:, 1] -= ECHELON_MARK_PX
         size = self.view_size()
         coverage = Coverage(np.concatenate((boxes, self.reserved)), *size)
@@ -284,18 +307,13 @@ class UnitLabelsLayer(OverlayItem):
         allowed &= (left < size[0]) & (left + w[:, None] > 0) & (top < size[1]) & (top + h[:, None] > 0)
         allowed[selected & ~allowed.any(axis=1), 0] = True  # a selected unit is always labelled
         candidates = np.flatnonzero(allowed.any(axis=1))  # still in priority order
-        placed = place_labels(left, top, w, h, candidates.tolist(), allowed)
-        p.resetTransform()
-        shown, drawn_rects = [], []
-        for k, pos in placed:
-            i = int(idx[k])
-            x0, y0 = float(left[k, pos]), float(top[k, pos])
-            p.drawPixmap(QPointF(x0, y0), self.sprites[self.style[i]].pixmap(self.texts[i]))
-            shown.append(i)
-            drawn_rects.append((x0, y0, float(w[k]), float(h[k])))
+        placed = [
+            (int(idx[k]), float(left[k, pos]), float(top[k, pos]), float(w[k]), float(h[k]))
+            for k, pos in place_labels(left, top, w, h, candidates.tolist(), allowed)
+        ]
         self._was_shown[:] = False
-        self._was_shown[shown] = True
-        self.shown, self.last_rects = shown, drawn_rects
+        self._was_shown[[i for i, *_rect in placed]] = True
+        return placed
 
 
 def label_rect_overlaps(rects: Sequence[tuple[float, float, float, float]]) -> int:

@@ -106,6 +106,11 @@ def _run(options: Options) -> int:
     if path is None:
         last = settings.value("lastFile")
         path = Path(last) if isinstance(last, str) and Path(last).is_file() else default_scenario()
+    if opens_behind_the_window(options, path):
+        window.show()
+        window.open_at_start(path)
+        QTimer.singleShot(0, _collect_from_now_on)  # the window is up
+        return app.exec()
     try:
         window.session.open(path)
     except ScenarioError as error:
@@ -125,6 +130,24 @@ def _run(options: Options) -> int:
     window.show()
     QTimer.singleShot(0, _collect_from_now_on)  # the window is up
     return app.exec()
+
+
+#: A remembered file at least this large opens behind the window (its first read takes seconds).
+BACKGROUND_OPEN_BYTES = 4 * 1024 * 1024
+
+
+def opens_behind_the_window(options: Options, path: Path) -> bool:
+    """True for the remembered file of a plain start when it is large: the window shows at once
+    and the file loads behind it. A file named on the command line, a --phase or --time to go
+    to, or a screenshot still wait for the file (and fail with exit code 2 if it is bad)."""
+    if options.scenario is not None or options.phase is not None or options.time is not None:
+        return False
+    if options.screenshot is not None:
+        return False
+    try:
+        return path.stat().st_size >= BACKGROUND_OPEN_BYTES
+    except OSError:
+        return False
 
 
 def _position(session, options: Options) -> str | None:

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.selection_label)
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.loader = ScenarioLoader(self)
+        self._bundled_if_failed = False  # a failed load at start-up opens the bundled scenario
         self._build_menus()
         self._connect()
         self._restore_settings()
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         self.event_dock.center_requested.connect(self.map.center_on)
         self.loader.busy_changed.connect(self._on_loading)
         self.loader.loaded.connect(self._on_loaded)
-        self.loader.failed.connect(lambda _path, error: self.show_open_error(error))
+        self.loader.failed.connect(self._on_load_failed)
 
     # -- dialogs (their module is loaded when first needed, not at start-up) -----------------
     def show_shortcuts(self) -> None:
@@ -175,6 +176,18 @@ class MainWindow(QMainWindow):
         the status bar shows the loading, and the current scenario stays until the new one is read."""
         return self.loader.start(path)
 
+    def open_at_start(self, path: str | Path) -> bool:
+        """At start-up, a large remembered file loads behind the window, which shows at once; if the
+        file cannot be read, the error is shown and the bundled scenario opens instead."""
+        self._bundled_if_failed = self.loader.start(path)
+        return self._bundled_if_failed
+
+    def _on_load_failed(self, _path: Path, error: ScenarioError) -> None:
+        self.show_open_error(error)
+        if self._bundled_if_failed and self.session.scenario is None:
+            self.open_file(default_scenario())
+        self._bundled_if_failed = False
+
     def choose_file(self) -> None:
         start = str(self.session.path.parent if self.session.path else default_scenario().parent)
         from PySide6.QtWidgets import QFileDialog  # here: its many enums cost start-up time
@@ -193,6 +206,7 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def _on_loaded(self, path: Path, scenario: Scenario) -> None:
+        self._bundled_if_failed = False
         self.session.set_scenario(scenario, path)
         self.remember(path)
 

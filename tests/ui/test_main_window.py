@@ -255,3 +255,52 @@ def test_folding_can_be_switched_off_from_the_view_menu_and_is_remembered(qtbot,
     second = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
     qtbot.addWidget(second)
     assert not second.fold_action.isChecked() and not second.map.units.folding
+
+
+def test_a_large_remembered_file_opens_behind_the_window_and_nothing_else_does(tmp_path):
+    from changsha_replay.ui.app import BACKGROUND_OPEN_BYTES, Options, opens_behind_the_window
+
+    large, small = tmp_path / "large.sqlite", tmp_path / "small.sqlite"
+    large.write_bytes(b"\0" * BACKGROUND_OPEN_BYTES)
+    small.write_bytes(b"\0" * 1000)
+    plain = Options(None, None, None, None, (1600, 1000))
+    assert opens_behind_the_window(plain, large)
+    assert not opens_behind_the_window(plain, small)
+    assert not opens_behind_the_window(plain, tmp_path / "gone.sqlite")
+    for other in (
+        Options(large, None, None, None, (1600, 1000)),  # named on the command line: exit 2 if bad
+        Options(None, 2, None, None, (1600, 1000)),
+        Options(None, None, 0.0, None, (1600, 1000)),
+        Options(None, None, None, tmp_path / "shot.png", (1600, 1000)),
+    ):
+        assert not opens_behind_the_window(other, large)
+
+
+def test_a_remembered_file_that_fails_behind_the_window_gives_way_to_the_bundled_scenario(qtbot, tmp_path):
+    w = MainWindow(settings=QSettings(str(tmp_path / "start.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    bad = tmp_path / "remembered.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x07" * 300)
+    with qtbot.waitSignal(w.loader.failed, timeout=10_000):
+        assert w.open_at_start(bad)
+    boxes = [b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()]
+    assert boxes and "remembered.sqlite" in boxes[0].text()
+    boxes[0].close()
+    assert w.session.path == default_scenario()
+    # later failures (File > Open) leave whatever is open alone
+    w.close_scenario()
+    with qtbot.waitSignal(w.loader.failed, timeout=10_000):
+        assert w.open_file_in_background(bad)
+    for box in [b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()]:
+        box.close()
+    assert w.session.scenario is None
+
+
+def test_a_remembered_file_opens_behind_the_window(qtbot, tmp_path):
+    w = MainWindow(settings=QSettings(str(tmp_path / "start.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    copy = tmp_path / "remembered.sqlite"
+    shutil.copyfile(default_scenario(), copy)
+    with qtbot.waitSignal(w.loader.loaded, timeout=10_000):
+        assert w.open_at_start(copy)
+    assert w.session.path == copy and Path(w._recent()[0]) == copy.resolve()

@@ -36,11 +36,15 @@ _ABBREVIATIONS = (
 )
 
 
+# All of them in one expression (longer phrases first), one pass per name: a scenario may
+# name 10,000 units.
+_SHORT = {re.sub(r"\\b", "", pattern): short for pattern, short in _ABBREVIATIONS}
+_ABBREVIATION_RE = re.compile(r"\b(" + "|".join(map(re.escape, sorted(_SHORT, key=len, reverse=True))) + r")\b")
+
+
 def short_name(name: str) -> str:
     """An English unit name shortened for the map: "6th Transport Regiment" → "6th Tpt Regt"."""
-    for pattern, short in _ABBREVIATIONS:
-        name = re.sub(pattern, short, name)
-    return name
+    return _ABBREVIATION_RE.sub(lambda m: _SHORT[m.group(1)], name)
 
 
 def place_label(name: str) -> str:

@@ -71,14 +71,17 @@ def about_dialog(parent: QWidget | None, scenario: Scenario | None) -> QDialog:
     return _browser_dialog(parent, f"About {APP_NAME}", "".join(parts), (640, 560))
 
 
-def show_open_error(parent: QWidget | None, error: ScenarioError) -> QMessageBox:
-    """A clear, window-modal dialog naming the problem; the problems, if any, under Show Details."""
+def show_open_error(
+    parent: QWidget | None, error: ScenarioError, consequence: str = "The scenario that was open stays open."
+) -> QMessageBox:
+    """A clear, window-modal dialog naming the problem and what happens now; the problems, if
+    any, under Show Details."""
     box = QMessageBox(parent)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("Cannot open scenario")
     box.setText(str(error))
-    box.setInformativeText("The scenario that was open stays open.")
+    box.setInformativeText(consequence)
     if error.problems:
         box.setDetailedText("\n".join(str(p) for p in error.problems))
     box.open()

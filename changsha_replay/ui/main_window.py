@@ -155,10 +155,13 @@ class MainWindow(QMainWindow):
 
         about_dialog(self, self.session.scenario).open()
 
-    def show_open_error(self, error: ScenarioError) -> None:
+    def show_open_error(self, error: ScenarioError, consequence: str | None = None) -> None:
         from .dialogs import show_open_error
 
-        show_open_error(self, error)
+        if consequence is None:
+            show_open_error(self, error)
+        else:
+            show_open_error(self, error, consequence)
 
     # -- documents -----------------------------------------------------------------------
     def open_file(self, path: str | Path) -> bool:
@@ -183,10 +186,17 @@ class MainWindow(QMainWindow):
         return self._bundled_if_failed
 
     def _on_load_failed(self, _path: Path, error: ScenarioError) -> None:
-        self.show_open_error(error)
-        if self._bundled_if_failed and self.session.scenario is None:
-            self.open_file(default_scenario())
+        fall_back = self._bundled_if_failed and self.session.scenario is None
         self._bundled_if_failed = False
+        if not fall_back:
+            self.show_open_error(error)
+            return
+        # The remembered file stays remembered (it may open next time); the bundled one fills in.
+        self.show_open_error(error, "The bundled Changsha scenario opens instead.")
+        try:
+            self.session.open(default_scenario())
+        except ScenarioError as bundled_error:
+            self.show_open_error(bundled_error)
 
     def choose_file(self) -> None:
         start = str(self.session.path.parent if self.session.path else default_scenario().parent)

@@ -284,9 +284,11 @@ def test_a_remembered_file_that_fails_behind_the_window_gives_way_to_the_bundled
     with qtbot.waitSignal(w.loader.failed, timeout=10_000):
         assert w.open_at_start(bad)
     boxes = [b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox) and b.isVisible()]
-    assert boxes and "remembered.sqlite" in boxes[0].text()
+    assert len(boxes) == 1 and "remembered.sqlite" in boxes[0].text()
+    assert "bundled" in boxes[0].informativeText()
     boxes[0].close()
     assert w.session.path == default_scenario()
+    assert w.settings.value("lastFile") is None and w._recent() == []  # the remembered file stays remembered
     # later failures (File > Open) leave whatever is open alone
     w.close_scenario()
     with qtbot.waitSignal(w.loader.failed, timeout=10_000):

@@ -54,18 +54,52 @@ _SUFFIX = ".sheet"
 
 
 def _split(data: bytes) -> tuple[dict, memoryview]:
-    """(header, payload) of an entry: magic, header length, JSON header, then the raw arrays."""
-    if data[:8] != _MAGIC:
+    """(header, payload) of an entry: magic, header length, CRC-32 of header and payload, the JSON
+    header, then the raw arrays and image rows."""
+    if len(data) < 20 or data[:8] != _MAGIC:
         raise ValueError("not a sheet")
     size = int.from_bytes(data[8:16], "little")
-    header = json.loads(data[16 : 16 + size])
-    return header, memoryview(data)[16 + size :]
+    if not 0 < size <= len(data) - 20:
+        raise ValueError("damaged")
+    if zlib.crc32(memoryview(data)[20:]) != int.from_bytes(data[16:20], "little"):
+        raise ValueError("damaged")
+    return json.loads(data[20 : 20 + size]), memoryview(data)[20 + size :]
 
 
-def _array(payload: memoryview, dtype: str, shape: list[int], offset: int) -> np.ndarray:
-    """A read-only array of the payload (no copy)."""
-    count = int(np.prod(shape)) if shape else 1
-    return np.frombuffer(payload, dtype=np.dtype(dtype), count=count, offset=offset).reshape(shape)
+def _expected_shapes(symbols_count: int, looks_count: int, levels: int) -> dict[str, tuple[int, ...]]:
+    """The shape of each table of a sheet of so many symbols and looks (all float64)."""
+    badges = symbols.BADGE_MAX + 2
+    return {
+        "sprite_src": (3, looks_count, levels, 4),
+        "sprite_offset": (3, looks_count, 2),
+        "sprite_area": (3, looks_count),
+        "frames": (3, symbols_count, 4),
+        "boxes": (3, symbols_count, 4),
+        "mark_offset": (3, symbols_count, 2),
+        "halo_src": (symbols_count, 4),
+        "ring_src": (3, 4),
+        "cross_src": (3, 4),
+        "badge_src": (badges, 4),
+        "badge_size": (badges, 2),
+        "pin_src": (4,),
+    }
+
+
+def _tables(header: dict, payload: memoryview, sidcs: tuple, looks: tuple) -> tuple[int, dict[str, np.ndarray]]:
+    """(levels, tables) of an entry, each table checked against the shape this sheet must have
+    and copied out of the entry (which is then let go)."""
+    levels = header["levels"]
+    if levels != symbols.strength_levels(len(looks)):
+        raise ValueError("damaged")
+    expected = _expected_shapes(len(sidcs), len(looks), levels)
+    tables = {}
+    for name in _ARRAYS:
+        dtype, shape, offset = header["arrays"][name]
+        count = int(np.prod(expected[name]))
+        if dtype != "<f8" or tuple(shape) != expected[name] or not 0 <= offset <= len(payload) - 8 * count:
+            raise ValueError("damaged")
+        tables[name] = np.frombuffer(payload, np.float64, count=count, offset=offset).reshape(shape).copy()
+    return levels, tables
 
 
 class SheetCache:
@@ -118,15 +152,16 @@ class SheetCache:
             header, payload = _split(data)
             if header["key"] != key.decode():
                 return None  # another sheet under the same name: drawn, and replaced
-            if zlib.crc32(payload) != header["crc"]:
-                raise ValueError("damaged")
-            arrays = {name: _array(payload, *header["arrays"][name]) for name in _ARRAYS}
+            levels, tables = _tables(header, payload, sidcs, looks)
             width, height, per_line = header["width"], header["height"], header["per_line"]
             offset, size = header["image"]
-            if size != height * per_line or offset + size > len(payload):
+            shape_ok = width > 0 and height > 0 and per_line >= 4 * width and size == height * per_line
+            if not shape_ok or not 0 <= offset <= len(payload) - size:
                 raise ValueError("image rows do not match the shape")
             image = QImage(payload[offset : offset + size], width, height, per_line, _FORMAT).copy()  # owns its pixels
-            sheet = SymbolSheet(sidcs, looks, QPixmap.fromImage(image), dpr, int(header["levels"]), **arrays)
+            if image.isNull():
+                raise ValueError("damaged")
+            sheet = SymbolSheet(sidcs, looks, QPixmap.fromImage(image), dpr, levels, **tables)
         except Exception:  # a damaged entry of a derived cache is simply drawn again
             with contextlib.suppress(OSError):
                 entry.unlink()
@@ -158,19 +193,21 @@ class SheetCache:
                 "per_line": per_line,
                 "arrays": table,
                 "image": [offset, len(rows)],
-                "crc": zlib.crc32(payload),
             }
             encoded = json.dumps(header).encode()
+            checksum = zlib.crc32(payload, zlib.crc32(encoded))
             entry.parent.mkdir(parents=True, exist_ok=True)
             import tempfile
 
             fd, tmp = tempfile.mkstemp(prefix=".sheet.", suffix=_SUFFIX, dir=entry.parent)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(_MAGIC + len(encoded).to_bytes(8, "little") + encoded + payload)
+                fh.write(
+                    _MAGIC + len(encoded).to_bytes(8, "little") + checksum.to_bytes(4, "little") + encoded + payload
+                )
             os.replace(tmp, entry)
             tmp = None
             entries = sorted(entry.parent.glob("*" + _SUFFIX), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in entries[self.max_entries :]:
+            for old in [*entries[self.max_entries :], *entry.parent.glob("*.npz")]:  # and an older format's
                 old.unlink()
         except Exception:  # the cache is an accelerator, never a reason to fail
             pass

@@ -31,6 +31,31 @@ _NORMAL, _ENCIRCLED_STYLE, _DESTROYED_STYLE = 0, 1, 2
 _GREY = QColor("#9ca3af")
 _ENCIRCLED_COLOUR = QColor("#b45309")
 _STYLE_ROLES = [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole]
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+#: The roles an item delegate paints with (Qt 6 asks for them together, through multiData).
+_PAINT_ROLES = frozenset(
+    (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.BackgroundRole,
+    )
+)
+_STYLE_FONTS: dict[tuple[int, bool], QFont] = {}
+
+
+def _style_font(style: int, column: int) -> QFont:
+    """Italic for an encircled unit; struck out too for a destroyed unit's name (made once each)."""
+    key = (style, style == _DESTROYED_STYLE and column == NAME)
+    if key not in _STYLE_FONTS:
+        font = QFont()
+        font.setItalic(style == _ENCIRCLED_STYLE)
+        font.setStrikeOut(key[1])
+        _STYLE_FONTS[key] = font
+    return _STYLE_FONTS[key]
 
 
 def swatch(colour: str, size: int = 12) -> QIcon:
@@ -211,7 +236,29 @@ class OrbatModel(QAbstractItemModel):
             fill_roles(roleDataSpan, lambda role: None)
             return
         i = node - len(self._sides)
-        fill_roles(roleDataSpan, lambda role: self._unit_data(unit, i, column, role))
+        cell = self._unit_cell(unit, i, column)  # what painting asks for, worked out at once
+        for item in roleDataSpan:
+            role = item.role()
+            value = cell.get(role) if role in _PAINT_ROLES else self._unit_data(unit, i, column, role)
+            if value is None:
+                item.clearData()  # the span is reused from cell to cell
+            else:
+                item.setData(value)
+
+    def _unit_cell(self, unit: Unit, i: int, column: int) -> dict:
+        """The roles a delegate paints a unit's cell with (those with a value): the same values
+        as :meth:`_unit_data`, in one call."""
+        style = int(self._style[i])
+        cell: dict = {Qt.ItemDataRole.DisplayRole: self._unit_data(unit, i, column, Qt.ItemDataRole.DisplayRole)}
+        if style == _DESTROYED_STYLE:
+            cell[Qt.ItemDataRole.ForegroundRole] = _GREY
+        elif style == _ENCIRCLED_STYLE and column == STATUS:
+            cell[Qt.ItemDataRole.ForegroundRole] = _ENCIRCLED_COLOUR
+        if style != _NORMAL:
+            cell[Qt.ItemDataRole.FontRole] = _style_font(style, column)
+        if column == STRENGTH:
+            cell[Qt.ItemDataRole.TextAlignmentRole] = _RIGHT
+        return cell
 
     def _side_data(self, side: Side, column: int, role: int):
         if role == SIDE_ID_ROLE:
@@ -255,15 +302,12 @@ class OrbatModel(QAbstractItemModel):
                 return _ENCIRCLED_COLOUR
             return None
         if role == Qt.ItemDataRole.FontRole and style != _NORMAL:
-            font = QFont()
-            font.setItalic(style == _ENCIRCLED_STYLE)
-            font.setStrikeOut(style == _DESTROYED_STYLE and column == NAME)
-            return font
+            return _style_font(style, column)
         if role == STRENGTH_ROLE and column == STRENGTH:
             value = float(self._strength[i])
             return None if np.isnan(value) else value
         if role == Qt.ItemDataRole.TextAlignmentRole and column == STRENGTH:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             return unit_tooltip(unit)
         if role == UNIT_ID_ROLE:

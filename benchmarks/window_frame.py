@@ -37,18 +37,6 @@ class FakeWallClock:
         return self.now
 
 
-def count_paints(item) -> list[int]:
-    counter = [0]
-    paint = item.paint
-
-    def counted(*args) -> None:
-        counter[0] += 1
-        paint(*args)
-
-    item.paint = counted
-    return counter
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=300)
@@ -63,6 +51,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from map_frame import count_paints
     from synthetic import synthetic
 
     from changsha_replay.resources import default_scenario

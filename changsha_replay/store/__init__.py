@@ -86,7 +86,7 @@ def load(path: str | os.PathLike, *, cache: ScenarioCache | None = None, use_cac
     path = Path(path)
     check_version(path, *read_header(path))
     cache = (cache or ScenarioCache.default()) if use_cache else None
-    key = stamp(path) if cache is not None else None
+    key = stamp(path, cache.min_bytes) if cache is not None else None
     if cache is not None:
         with _gc_paused():
             cached = cache.get(key)
@@ -97,7 +97,7 @@ def load(path: str | os.PathLike, *, cache: ScenarioCache | None = None, use_cac
         first = problems[0] if problems else "unreadable"
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ScenarioError(f"{path.name}: {first}{more}", problems)
-    if cache is not None and key is not None and stamp(path) == key:  # unchanged while it was read
+    if cache is not None and key is not None and stamp(path, cache.min_bytes) == key:  # unchanged while read
         cache.put_later(key, scenario)  # after the file is read, beside whatever comes next
     return scenario
 

@@ -84,14 +84,17 @@ def _sample(fh, size: int) -> int:
     return crc
 
 
-def stamp(path: Path) -> FileStamp | None:
-    """The file's stamp, or None when it cannot be cached (WAL mode, a journal beside it, unreadable)."""
+def stamp(path: Path, min_bytes: int = 0) -> FileStamp | None:
+    """The file's stamp, or None when it cannot be cached (smaller than ``min_bytes``, WAL mode, a
+    journal beside it, unreadable)."""
     try:
         resolved = path.resolve()
         if any(Path(f"{resolved}{suffix}").exists() for suffix in ("-wal", "-journal")):
             return None
         with resolved.open("rb") as fh:
             st = os.fstat(fh.fileno())
+            if st.st_size < min_bytes:
+                return None  # not worth caching: its content is not even sampled
             header = fh.read(100)
             if len(header) < 100 or header[18] != 1 or header[19] != 1:  # 1, 1: rollback journal (2: WAL)
                 return None

@@ -237,13 +237,10 @@ class OrbatModel(QAbstractItemModel):
             return
         i = node - len(self._sides)
         cell = self._unit_cell(unit, i, column)  # what painting asks for, worked out at once
-        for item in roleDataSpan:
-            role = item.role()
-            value = cell.get(role) if role in _PAINT_ROLES else self._unit_data(unit, i, column, role)
-            if value is None:
-                item.clearData()  # the span is reused from cell to cell
-            else:
-                item.setData(value)
+        fill_roles(
+            roleDataSpan,
+            lambda role: cell.get(role) if role in _PAINT_ROLES else self._unit_data(unit, i, column, role),
+        )
 
     def _unit_cell(self, unit: Unit, i: int, column: int) -> dict:
         """The roles a delegate paints a unit's cell with (those with a value): the same values

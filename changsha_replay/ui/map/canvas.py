@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -507,12 +509,7 @@ class MapCanvas(QWidget):
         return actions.get(key)
 
 
-_sheet_cache: SheetCache | None = None
-
-
+@functools.cache
 def _sheets() -> SheetCache:
     """The symbol sheets kept in the user's cache folder (one cache for the whole application)."""
-    global _sheet_cache
-    if _sheet_cache is None:
-        _sheet_cache = SheetCache.default()
-    return _sheet_cache
+    return SheetCache.default()

@@ -7,6 +7,7 @@ unit's screen position puts the symbol where it belongs whatever its amplifiers.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -110,14 +111,10 @@ def _fallback_symbol(size: int) -> tuple[str, float, float, float, float, tuple[
     return svg, w / 2, h / 2, w, h, (-w / 2, -h / 2, w / 2, h / 2)
 
 
-_cache: SymbolCache | None = None
-
-
+@functools.cache
 def _symbol_cache() -> SymbolCache:
-    global _cache
-    if _cache is None:
-        _cache = SymbolCache.default()
-    return _cache
+    """milsymbol's SVGs kept in the user's cache folder (one cache for the whole application)."""
+    return SymbolCache.default()
 
 
 def render_symbol(sidc: str, size: int, dpr: float) -> tuple[QImage, tuple[float, float, float, float]]:

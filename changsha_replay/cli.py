@@ -49,12 +49,13 @@ def cmd_validate(paths: Sequence[str]) -> int:
 def summary(scenario: Scenario, path: str | Path) -> str:
     """A short text description of a scenario."""
     from .model.times import format_time
-    from .store import FORMAT_VERSION
+    from .store.untrusted import read_header
 
     info, tz = scenario.info, scenario.info.time_zone
+    version = read_header(Path(path))[0]
     lines = [
         f"{info.title_en} / {info.title_zh}".rstrip(" /"),
-        f"file: {path} (scenario format {FORMAT_VERSION})",
+        f"file: {path} (scenario format {version})",
         f"time: {format_time(info.start, tz)} – {format_time(info.end, tz)}",
         f"sides: {len(scenario.sides)}  units: {len(scenario.units)}  keyframes: {len(scenario.tracks)}  "
         f"events: {len(scenario.events)}  places: {len(scenario.places)}  features: {len(scenario.features)}  "

@@ -11,6 +11,13 @@ import sys
 from pathlib import Path
 
 ENV_CACHE = "CHANGSHA_REPLAY_CACHE"
+ENV_DATA = "CHANGSHA_REPLAY_DATA"  # the user's data folder (journals of unsaved edits), for tests and scripts
+
+
+def data_dir_override() -> Path | None:
+    """The data folder named by ``CHANGSHA_REPLAY_DATA``, if set (else the app asks Qt for it)."""
+    value = os.environ.get(ENV_DATA, "").strip()
+    return Path(value) if value else None
 
 
 def cache_dir(*parts: str) -> Path | None:

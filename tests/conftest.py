@@ -13,9 +13,13 @@ import tempfile  # noqa: E402
 # caches themselves use their own), removed at the end.
 _CACHE = tempfile.mkdtemp(prefix="changsha-replay-test-cache-")
 os.environ["CHANGSHA_REPLAY_CACHE"] = _CACHE
+# Nor the user's data folder (journals of unsaved edits).
+_DATA = tempfile.mkdtemp(prefix="changsha-replay-test-data-")
+os.environ["CHANGSHA_REPLAY_DATA"] = _DATA
 
 
 def pytest_sessionfinish(session, exitstatus):
     import shutil
 
     shutil.rmtree(_CACHE, ignore_errors=True)
+    shutil.rmtree(_DATA, ignore_errors=True)

@@ -71,6 +71,17 @@ class PlaybackClock:
         lo, hi = sorted((self._clamp(a), self._clamp(b)))
         self._loop = (lo, hi) if hi > lo else None
 
+    def set_timeline(self, start: float, end: float, phases: Phases, events: EventLog) -> None:
+        """Another span, phases or events (an edit): time, rate, loop and play state are kept,
+        clamped into the new span."""
+        if not end >= start:
+            raise ValueError("clock end before start")
+        self.start, self.end = float(start), float(end)
+        self.phases, self.events = phases, events
+        self._time = self._clamp(self._time)
+        if self._loop is not None:
+            self.set_loop(*self._loop)
+
     def set_rate(self, rate: float) -> None:
         self.rate = float(rate)
 

@@ -48,6 +48,8 @@ class ScenarioInfo(NamedTuple):
     start: float
     end: float
     extent: tuple[float, float, float, float]  # west, south, east, north
+    author: str = ""  # who made this scenario (or this copy of one)
+    based_on: str = ""  # the title of the scenario this one was saved from ("" for an original)
 
 
 class Side(NamedTuple):
@@ -149,14 +151,31 @@ class Feature(NamedTuple):
 
 
 class Annotation(NamedTuple):
-    """A user's note, arrow, area or label on the map, tied to a time span."""
+    """A user's mark on the map (note, label, arrow, line, freehand line, area, rectangle or circle),
+    shown during a time span.
+
+    ``geometry`` is GeoJSON in WGS84 degrees: a Point for notes, labels and circles (the centre;
+    ``radius_km`` gives the size), a LineString for arrows, lines and freehand lines, a Polygon for
+    areas and rectangles (see ``vocab.ANNOTATION_GEOMETRY``). ``start``/``end`` bound the span
+    (None: open); ``span`` says how the author chose it, for the editor. A note or label with a
+    ``unit_id`` is drawn at that unit's position while the unit has one.
+    """
 
     id: str
     kind: str
     geometry: dict
-    text: str = ""
+    text: str = ""  # English text
     colour: str = "#000000"
     start: float | None = None
     end: float | None = None
     author: str = ""
     created: float = 0.0
+    text_zh: str = ""
+    width: float = 2.0  # line width in screen pixels
+    dash: str = "solid"
+    fill_opacity: float = 0.2
+    hatch: bool = False
+    arrowhead: str = "end"
+    span: str = "phase"
+    unit_id: str | None = None
+    radius_km: float | None = None

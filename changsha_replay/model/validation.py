@@ -81,6 +81,11 @@ def _cite(
             yield Problem(table, row, column, f"unknown source key {citation.source_key!r}")
 
 
+def info_problems(s: Scenario) -> Iterator[Problem]:
+    """Problems of the scenario's metadata alone (title, time span, map extent)."""
+    return _info(s)
+
+
 def _info(s: Scenario) -> Iterator[Problem]:
     info = s.info
     if not info.title_en.strip():
@@ -320,18 +325,106 @@ def _features(s: Scenario) -> Iterator[Problem]:
         yield from _cite(s, "feature", row, "source_key", [f.source])
 
 
+MAX_ANNOTATION_TEXT = 2_000  # characters of an annotation's text, per language
+MAX_ANNOTATION_VERTICES = 10_000  # positions of one annotation's geometry
+MAX_ANNOTATION_ID = 200
+MAX_RADIUS_KM = 2_000.0
+EXTENT_MARGIN_DEG = 5.0  # an annotation may lie this far outside the scenario's map extent
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters, except tab and newline
+
+
 def _annotations(s: Scenario) -> Iterator[Problem]:
+    for annotation_id, count in Counter(a.id for a in s.annotations).items():
+        if count > 1:
+            yield Problem("annotation", repr(annotation_id), "id", f"appears {count} times")
+    units = s.units
     for a in s.annotations:
-        row = repr(a.id)
-        if a.kind not in vocab.ANNOTATION_KINDS:
-            yield Problem("annotation", row, "kind", f"unknown kind {a.kind!r}")
-        found = geometry_problem(a.geometry)
-        if found:
-            yield Problem("annotation", row, "geometry", found)
-        if not _COLOUR_RE.match(a.colour):
-            yield Problem("annotation", row, "colour", f"not a #rrggbb colour: {a.colour!r}")
-        if a.start is not None and a.end is not None and a.end < a.start:
-            yield Problem("annotation", row, "end_t", "ends before it starts")
+        yield from annotation_problems(a, s.info, units)
+
+
+def annotation_problems(a, info, units) -> Iterator[Problem]:
+    """Problems of one annotation (``info``: the scenario's, for the map extent; ``units``: for the
+    attachment). Every column the format declares is checked, used by the app or not."""
+    row = repr(a.id)[:80]
+    if not isinstance(a.id, str) or not a.id.strip() or len(a.id) > MAX_ANNOTATION_ID or _CONTROL_RE.search(a.id):
+        yield Problem("annotation", row, "id", "must be a short text without control characters")
+    expected = vocab.ANNOTATION_GEOMETRY.get(a.kind)
+    if expected is None:
+        yield Problem("annotation", row, "kind", f"unknown kind {a.kind!r}")
+    found = geometry_problem(a.geometry)
+    if found:
+        yield Problem("annotation", row, "geometry", found)
+    elif expected is not None and a.geometry.get("type") != expected:
+        yield Problem("annotation", row, "geometry", f"a {a.kind} must be a {expected}, not a {a.geometry['type']}")
+    else:
+        yield from _annotation_shape(a, info, row)
+    for column, text in (("text", a.text), ("text_zh", a.text_zh), ("author", a.author)):
+        if not isinstance(text, str):
+            yield Problem("annotation", row, column, "must be text")
+        elif len(text) > MAX_ANNOTATION_TEXT:
+            limit = MAX_ANNOTATION_TEXT
+            yield Problem("annotation", row, column, f"too long ({len(text):,} characters; at most {limit:,})")
+        elif _CONTROL_RE.search(text):
+            yield Problem("annotation", row, column, "contains control characters")
+    if not isinstance(a.colour, str) or not _COLOUR_RE.match(a.colour):
+        yield Problem("annotation", row, "colour", f"not a #rrggbb colour: {str(a.colour)[:20]!r}")
+    for column, value in (("start_time", a.start), ("end_time", a.end)):
+        if value is not None and not (_is_number(value) and math.isfinite(value) and value == round(value)):
+            yield Problem("annotation", row, column, "must be a time in whole seconds")
+    if _is_number(a.start) and _is_number(a.end) and a.end < a.start:
+        yield Problem("annotation", row, "end_time", "ends before it starts")
+    if not (_is_number(a.created) and math.isfinite(a.created)):
+        yield Problem("annotation", row, "created", "must be a time")
+    if not (_is_number(a.width) and 0.5 <= a.width <= 20):
+        yield Problem("annotation", row, "width", "must be 0.5–20 pixels")
+    if a.dash not in vocab.DASHES:
+        yield Problem("annotation", row, "dash", f"unknown pattern {str(a.dash)[:20]!r}")
+    if not (_is_number(a.fill_opacity) and 0 <= a.fill_opacity <= 1):
+        yield Problem("annotation", row, "fill_opacity", "must be 0–1")
+    if not isinstance(a.hatch, bool):
+        yield Problem("annotation", row, "hatch", "must be 0 or 1")
+    if a.arrowhead not in vocab.ARROWHEADS:
+        yield Problem("annotation", row, "arrowhead", f"unknown arrowhead {str(a.arrowhead)[:20]!r}")
+    if a.span not in vocab.ANNOTATION_SPANS:
+        yield Problem("annotation", row, "span", f"unknown span {str(a.span)[:20]!r}")
+    if a.unit_id is not None:
+        if a.kind not in ("note", "label"):
+            yield Problem("annotation", row, "unit_id", "only notes and labels can be attached to a unit")
+        elif a.unit_id not in units:
+            yield Problem("annotation", row, "unit_id", f"unknown unit {str(a.unit_id)[:60]!r}")
+    if a.kind == "circle":
+        if not (_is_number(a.radius_km) and 0 < a.radius_km <= MAX_RADIUS_KM):
+            yield Problem("annotation", row, "radius_km", f"a circle needs a radius of 0–{MAX_RADIUS_KM:,.0f} km")
+    elif a.radius_km is not None:
+        yield Problem("annotation", row, "radius_km", "only circles have a radius")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _annotation_shape(a, info, row: str) -> Iterator[Problem]:
+    """Vertex count, minimum size and the map extent of a well-formed annotation geometry."""
+    coordinates = a.geometry["coordinates"]
+    kind = a.geometry["type"]
+    positions = [coordinates] if kind == "Point" else coordinates if kind == "LineString" else coordinates[0]
+    if kind == "Polygon" and len(coordinates) != 1:
+        yield Problem("annotation", row, "geometry", "an area has one outline and no holes")
+    if sum(1 if kind == "Point" else len(c) for c in ([coordinates] if kind != "Polygon" else coordinates)) > (
+        MAX_ANNOTATION_VERTICES
+    ):
+        yield Problem("annotation", row, "geometry", f"more than {MAX_ANNOTATION_VERTICES:,} positions")
+        return
+    if kind == "LineString" and len(positions) < 2:
+        yield Problem("annotation", row, "geometry", "a line needs at least two positions")
+    if kind == "Polygon" and (len(positions) < 4 or positions[0] != positions[-1]):
+        yield Problem("annotation", row, "geometry", "an area needs at least three corners and a closed outline")
+    west, south, east, north = info.extent
+    m = EXTENT_MARGIN_DEG
+    for lon, lat, *_ in positions:
+        if not (west - m <= lon <= east + m and south - m <= lat <= north + m):
+            yield Problem("annotation", row, "geometry", f"lies far outside the scenario's map ({lon}, {lat})")
+            return
 
 
 def _sources(s: Scenario) -> Iterator[Problem]:

@@ -86,8 +86,28 @@ CERTAINTIES: tuple[str, ...] = ("documented", "inferred", "estimated")
 #: Kind of a map feature.
 FEATURE_KINDS: tuple[str, ...] = ("river", "lake", "road", "railway", "front_line", "area", "encirclement", "axis")
 
-#: Kind of a user annotation.
-ANNOTATION_KINDS: tuple[str, ...] = ("note", "arrow", "area", "label")
+#: Kind of a user annotation, and the GeoJSON geometry type each one has.
+ANNOTATION_GEOMETRY: dict[str, str] = {
+    "note": "Point",
+    "label": "Point",
+    "arrow": "LineString",
+    "line": "LineString",
+    "freehand": "LineString",
+    "area": "Polygon",
+    "rectangle": "Polygon",
+    "circle": "Point",
+}
+ANNOTATION_KINDS: tuple[str, ...] = tuple(ANNOTATION_GEOMETRY)
+
+#: Line pattern of an annotation.
+DASHES: tuple[str, ...] = ("solid", "dash", "dot")
+
+#: Arrowheads of an arrow (other kinds ignore it).
+ARROWHEADS: tuple[str, ...] = ("end", "both", "none")
+
+#: How the time span of an annotation was chosen: always shown, the phase it was drawn in, from
+#: its start on, a range, or from an event until the next one. ``start`` and ``end`` hold the times.
+ANNOTATION_SPANS: tuple[str, ...] = ("always", "phase", "from", "range", "event")
 
 #: Kind of a gazetteer place.
 PLACE_KINDS: tuple[str, ...] = (

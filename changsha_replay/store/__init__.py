@@ -102,8 +102,20 @@ def load(path: str | os.PathLike, *, cache: ScenarioCache | None = None, use_cac
     return scenario
 
 
-def save(scenario: Scenario, path: str | os.PathLike, *, building_bundle: bool = False) -> None:
-    """Write ``scenario`` to ``path`` (see ``store.writer``: validated first, then atomically)."""
+def save(
+    scenario: Scenario,
+    path: str | os.PathLike,
+    *,
+    check: bool = True,
+    compact: bool = True,
+    building_bundle: bool = False,
+) -> None:
+    """Write ``scenario`` to ``path`` atomically: a complete new file beside it, then a rename
+    (see ``store.writer``). A failure raises ScenarioError and leaves the old file as it was.
+
+    ``check=False`` skips validation (the caller guarantees a valid scenario, e.g. an editor's
+    journaled state); ``compact=False`` skips the final VACUUM (quicker; the file is a little larger).
+    """
     from .writer import save as write  # sqlite-utils is loaded only when a file is written
 
-    write(scenario, path, building_bundle=building_bundle)
+    write(scenario, path, check=check, compact=compact, building_bundle=building_bundle)

@@ -11,6 +11,10 @@ checksum of sampled content (the first and last 64 KB and 16 blocks between); fi
 WAL mode or with a journal beside them are never cached, since their content is not all in the
 main file. A cache entry that is missing, stale, unreadable or malformed is ignored (and
 removed); the file is then read as usual. The cache is an accelerator, never a source of truth.
+
+Records are stored as lists of their fields in order; the stamp of an entry holds the field
+names of every record type, so an entry written by code whose records had other fields is
+never decoded into the wrong ones.
 """
 
 from __future__ import annotations
@@ -48,10 +52,20 @@ from ..model.tracks import UnitTracks
 from ..paths import cache_dir
 from .schema import FORMAT_VERSION
 
-LAYOUT = 1  # of the cache file; bump when it changes
+LAYOUT = 2  # of the cache file; bump when it changes
 MIN_BYTES = 4 * 1024 * 1024  # smaller files load in well under a second without a cache
 MAX_ENTRIES = 8
 _TRACK_COLUMNS = ("time", "lat", "lon", "strength", "status", "interpolate", "certainty", "citation", "place")
+_RECORDS = (Citation, Source, Credit, ScenarioInfo, Side, Unit, Phase, EventUnit, Event, Place, Feature, Annotation)
+
+
+def _records_fingerprint() -> str:
+    """What identifies the fields of every record type (an entry is lists of fields in order)."""
+    names = ";".join(f"{r.__name__}:{','.join(r._fields)}" for r in _RECORDS).encode()
+    return f"{zlib.crc32(names):08x}{zlib.adler32(names):08x}"
+
+
+_FIELDS = _records_fingerprint()
 
 
 class FileStamp(NamedTuple):
@@ -224,7 +238,7 @@ def _remove(path: Path) -> None:
 
 
 def _stamp_json(key: FileStamp) -> dict:
-    return {"layout": LAYOUT, "format": FORMAT_VERSION, "app": __version__, **key._asdict()}
+    return {"layout": LAYOUT, "format": FORMAT_VERSION, "app": __version__, "records": _FIELDS, **key._asdict()}
 
 
 # -- the scenario as JSON (everything but the keyframe columns) ----------------------------------
@@ -235,7 +249,11 @@ def _encode(s: Scenario, key: FileStamp) -> dict:
     units, unit_groups = _groups(columns.pop() if columns else [])
     return {
         "stamp": _stamp_json(key),
-        "info": [*info[:4], info.time_zone.utcoffset(None).total_seconds(), info.start, info.end, list(info.extent)],
+        "info": {
+            **info._asdict(),
+            "time_zone": info.time_zone.utcoffset(None).total_seconds(),
+            "extent": list(info.extent),
+        },
         "sides": [list(x) for x in s.sides],
         "units": [[*u[:-1], [list(c) for c in u.sources]] for u in s.units],
         "phases": [list(p) for p in s.phases],
@@ -278,8 +296,14 @@ def _groups(values: list[tuple]) -> tuple[list, list[int]]:
 
 
 def _decode(meta: dict, arrays: dict[str, np.ndarray]) -> Scenario:
-    *texts, offset, start, end, extent = meta["info"]
-    info = ScenarioInfo(*texts, timezone(timedelta(seconds=offset)), start, end, tuple(extent))
+    fields = meta["info"]
+    info = ScenarioInfo(
+        **{
+            **fields,
+            "time_zone": timezone(timedelta(seconds=fields["time_zone"])),
+            "extent": tuple(fields["extent"]),
+        }
+    )
     units = OrderOfBattle([Unit(*u[:-1], tuple(Citation(*c) for c in u[-1])) for u in meta["units"]])
     offsets = arrays["offsets"]
     if len(offsets) != len(units) + 1:
@@ -301,7 +325,7 @@ def _decode(meta: dict, arrays: dict[str, np.ndarray]) -> Scenario:
         tracks=tracks,
         places=tuple(Place(*p[:8], Citation(*p[8]), p[9]) for p in meta["places"]),
         features=tuple(Feature(*f[:-1], Citation(*f[-1])) for f in meta["features"]),
-        annotations=tuple(Annotation(*a) for a in meta["annotations"]),
+        annotations=tuple(map(Annotation._make, meta["annotations"])),
         sources=tuple(Source(*x) for x in meta["sources"]),
         credits=tuple(Credit(*x) for x in meta["credits"]),
     )

@@ -3,6 +3,9 @@
 Each table is read with one query whose values are first checked in SQL (types, lengths,
 times); only when that check finds something wrong are the rows checked one by one in Python,
 to name every culprit. A valid file so costs one pass in C and no per-value Python work.
+
+A file of an older format version is read by the same queries: its tables are read through a
+subquery that adds the columns it lacks, with the values ``schema.STAND_INS`` gives them.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from ..model.timeline import EventLog, Phases
 from ..model.times import TimeFormatError, parse_offset, parse_time
 from ..model.tracks import UnitTracks
 from ..model.validation import Problem
-from .schema import max_text
+from .errors import ScenarioError
+from .schema import DDL_BY_VERSION, OLDEST_VERSION, expected_columns, max_text, stand_ins
 
 _HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 # Time, status, certainty and interpolation of a keyframe row arrive packed in one integer
@@ -65,7 +69,8 @@ def epoch_sql(column: str) -> str:
 
 @dataclass(frozen=True)
 class Col:
-    """A column to read: ``kind`` is text, number or time; ``null`` allows NULL (read as None)."""
+    """A column to read: ``kind`` is text, number, time or flag (0 or 1, read as a bool); ``null``
+    allows NULL (read as None)."""
 
     name: str
     kind: str = "text"
@@ -82,6 +87,10 @@ def _n(name: str, null: bool = False) -> Col:
 
 def _time(name: str, null: bool = False) -> Col:
     return Col(name, "time", null)
+
+
+def _flag(name: str) -> Col:
+    return Col(name, "flag")
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ TABLES: dict[str, TableSpec] = {
             _n("south"),
             _n("east"),
             _n("north"),
+            _t("author"),
+            _t("based_on"),
         ),
         "id",
     ),
@@ -203,6 +214,15 @@ TABLES: dict[str, TableSpec] = {
             _time("end_time", True),
             _t("author"),
             _time("created"),
+            _t("text_zh"),
+            _n("width"),
+            _t("dash"),
+            _n("fill_opacity"),
+            _flag("hatch"),
+            _t("arrowhead"),
+            _t("span"),
+            _t("unit_id", True),
+            _n("radius_km", True),
         ),
     ),
 }
@@ -223,21 +243,56 @@ _KEYFRAME_BAD = " OR ".join(
 )
 
 
-def bad_value_sql(table: str) -> str:
-    """SQL counting the rows of ``table`` with a value of the wrong type, length or form."""
+def source_sql(table: str, version: int) -> str:
+    """What to read ``table`` of a file of format ``version`` from: the table itself, or (an
+    older version) a subquery adding the columns it lacks, with their stand-in values."""
+    added = stand_ins(table, version)
+    if not added:
+        return table
+    columns = ["rowid AS rowid", *expected_columns(version)[table], *(f"{sql} AS {c}" for c, sql in added.items())]
+    return f"(SELECT {', '.join(columns)} FROM {table})"
+
+
+def bad_value_sql(table: str, version: int | None = None) -> str:
+    """SQL counting the rows of ``table`` with a value of the wrong type, length or form in a file
+    of format ``version``. Without a version, only the columns every version read has are checked
+    (the reader checks the others itself: see ``Reader.read``)."""
     if table == "keyframe":
         return f"SELECT count(*) FROM keyframe WHERE {_KEYFRAME_BAD}"
-    return f"SELECT count(*) FROM {table} WHERE " + " OR ".join(_bad_sql(c) for c in TABLES[table].cols)
+    cols = TABLES[table].cols
+    if version is None:
+        cols = tuple(c for c in cols if c.name in expected_columns(OLDEST_VERSION)[table])
+        source = table
+    else:
+        source = source_sql(table, version)
+    return f"SELECT count(*) FROM {source} WHERE " + " OR ".join(_bad_sql(table, c) for c in cols)
 
 
-def _bad_sql(c: Col) -> str:
+def _bad_sql(table: str, c: Col) -> str:
     if c.kind == "time":
         wrong = f"{epoch_sql(c.name)} IS NULL"
     elif c.kind == "number":
         wrong = f"typeof({c.name}) NOT IN ('integer', 'real')"
+    elif c.kind == "flag":
+        wrong = f"typeof({c.name}) != 'integer' OR {c.name} NOT IN (0, 1)"
     else:
-        wrong = f"typeof({c.name}) != 'text' OR length({c.name}) > {max_text(c.name)}"
+        wrong = f"typeof({c.name}) != 'text' OR length({c.name}) > {max_text(c.name, table)}"
     return f"({c.name} IS NOT NULL AND ({wrong}))" if c.null else f"({c.name} IS NULL OR {wrong})"
+
+
+def _checked_without_version(table: str, version: int) -> bool:
+    """Whether ``bad_value_sql(table)`` (no version) checks every column ``table`` has in ``version``."""
+    common = expected_columns(OLDEST_VERSION)[table]
+    present = expected_columns(version)[table]
+    return all(c.name in common or c.name not in present for c in TABLES[table].cols)
+
+
+def file_version(db: sqlite3.Connection, path: Path) -> int:
+    """The format version of the opened file (ScenarioError when it is not one this code reads)."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version not in DDL_BY_VERSION:
+        raise ScenarioError(f"{path.name}: scenario format {version} cannot be read by this version")
+    return version
 
 
 class Reader:
@@ -250,6 +305,7 @@ class Reader:
         self.path = path
         self.careful = careful
         self.problems: list[Problem] = []
+        self.version = file_version(db, path)
 
     def _problem(self, table: str, row: str, column: str, message: str) -> None:
         self.problems.append(Problem(table, row, column, message))
@@ -261,11 +317,12 @@ class Reader:
         """Rows of ``table`` (its spec's columns, times as epoch seconds). Read carefully, a bad
         value is reported against the row named by the key column and replaced by a neutral one."""
         spec = TABLES[table]
+        source = source_sql(table, self.version)
         if not self.is_careful(table):
             select = ", ".join(parse_sql(c.name) if c.kind == "time" else c.name for c in spec.cols)
-            return self.db.execute(f"SELECT {select} FROM {table} ORDER BY {spec.order}")
+            return self.db.execute(f"SELECT {select} FROM {source} ORDER BY {spec.order}")
         raw = self.db.execute(
-            f"SELECT {spec.key}, {', '.join(c.name for c in spec.cols)} FROM {table} ORDER BY {spec.order}"
+            f"SELECT {spec.key}, {', '.join(c.name for c in spec.cols)} FROM {source} ORDER BY {spec.order}"
         )
         return [tuple(self._value(table, f"{str(r[0])[:60]!r}", c, v) for c, v in zip(spec.cols, r[1:])) for r in raw]
 
@@ -274,7 +331,7 @@ class Reader:
             if c.null:
                 return None
             self._problem(table, row, c.name, "is missing")
-            return {"text": "", "number": float("nan"), "time": float("nan")}[c.kind]
+            return {"text": "", "number": float("nan"), "time": float("nan"), "flag": False}[c.kind]
         if c.kind == "time":
             try:
                 return parse_time(value)  # type: ignore[arg-type]
@@ -286,18 +343,27 @@ class Reader:
                 return value
             self._problem(table, row, c.name, f"must be a number, not {str(value)[:40]!r}")
             return float("nan")
+        if c.kind == "flag":
+            if type(value) is int and value in (0, 1):
+                return bool(value)
+            self._problem(table, row, c.name, f"must be 0 or 1, not {str(value)[:40]!r}")
+            return False
         if not isinstance(value, str):
             self._problem(table, row, c.name, f"must be text, not {type(value).__name__}")
             return str(value)[:200]
-        if len(value) > max_text(c.name):
-            self._problem(
-                table, row, c.name, f"absurdly long ({len(value):,} characters; at most {max_text(c.name):,})"
-            )
+        longest = max_text(c.name, table)
+        if len(value) > longest:
+            self._problem(table, row, c.name, f"absurdly long ({len(value):,} characters; at most {longest:,})")
             return value[:200]
         return value
 
     # -- tables --------------------------------------------------------------------------
     def read(self) -> Scenario:
+        for table in TABLES:  # columns the checks beside the reading do not know of: checked here
+            if not self.is_careful(table) and not _checked_without_version(table, self.version):
+                (bad,) = self.db.execute(bad_value_sql(table, self.version)).fetchone()
+                if bad:
+                    self.careful = self.careful | {table}
         info = self._info()
         units = self._units()
         return Scenario(
@@ -320,13 +386,24 @@ class Reader:
             self._problem("scenario", "", "", f"must have exactly one row, has {len(rows)}")
         if not rows:
             return ScenarioInfo("", "", "", "", parse_offset("Z"), float("nan"), float("nan"), (0.0, 0.0, 0.0, 0.0))
-        *texts, tz, start, end, west, south, east, north = rows[0]
+        v = dict(zip((c.name for c in TABLES["scenario"].cols), rows[0]))
         try:
-            offset = parse_offset(tz)
+            offset = parse_offset(v["time_zone"])
         except TimeFormatError:
-            self._problem("scenario", "", "time_zone", f"not a UTC offset like +08:00: {tz[:40]!r}")
+            self._problem("scenario", "", "time_zone", f"not a UTC offset like +08:00: {v['time_zone'][:40]!r}")
             offset = parse_offset("Z")
-        return ScenarioInfo(*texts, offset, start, end, (west, south, east, north))
+        return ScenarioInfo(
+            title_en=v["title_en"],
+            title_zh=v["title_zh"],
+            description_en=v["description_en"],
+            description_zh=v["description_zh"],
+            time_zone=offset,
+            start=v["start_time"],
+            end=v["end_time"],
+            extent=(v["west"], v["south"], v["east"], v["north"]),
+            author=v["author"],
+            based_on=v["based_on"],
+        )
 
     def _citations(self, table: str) -> dict[str, list[Citation]]:
         found: dict[str, list[Citation]] = defaultdict(list)
@@ -414,10 +491,33 @@ class Reader:
         )
 
     def _annotations(self) -> tuple[Annotation, ...]:
-        return tuple(
-            Annotation(aid, kind, self._geometry("annotation", repr(aid), geometry), *rest)
-            for aid, kind, geometry, *rest in self.fetch("annotation")
-        )
+        names = [c.name for c in TABLES["annotation"].cols]
+        found = []
+        for row in self.fetch("annotation"):
+            v = dict(zip(names, row))
+            found.append(
+                Annotation(
+                    id=v["id"],
+                    kind=v["kind"],
+                    geometry=self._geometry("annotation", repr(v["id"]), v["geometry"]),
+                    text=v["text"],
+                    colour=v["colour"],
+                    start=v["start_time"],
+                    end=v["end_time"],
+                    author=v["author"],
+                    created=v["created"],
+                    text_zh=v["text_zh"],
+                    width=v["width"],
+                    dash=v["dash"],
+                    fill_opacity=v["fill_opacity"],
+                    hatch=bool(v["hatch"]),
+                    arrowhead=v["arrowhead"],
+                    span=v["span"],
+                    unit_id=v["unit_id"],
+                    radius_km=v["radius_km"],
+                )
+            )
+        return tuple(found)
 
     # -- keyframes -----------------------------------------------------------------------
     def _tracks(self, units: OrderOfBattle) -> UnitTracks:

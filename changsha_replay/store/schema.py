@@ -1,14 +1,19 @@
-"""The scenario file format, version 1: one SQLite file per scenario (see docs/scenario-format.md)."""
+"""The scenario file format: one SQLite file per scenario (see docs/scenario-format.md).
+
+Version 2 is written; version 1 is still read (the reader gives it the columns version 2 added,
+with the values ``STAND_INS`` says). A version only ever appends columns to the end of its tables.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from functools import cache
 
-FORMAT_VERSION = 1  # PRAGMA user_version
+FORMAT_VERSION = 2  # PRAGMA user_version of the files written
+OLDEST_VERSION = 1  # the oldest format still read
 APPLICATION_ID = int.from_bytes(b"CSRP", "big")  # PRAGMA application_id: "a Changsha Replay scenario"
 
-DDL = """
+_DDL_1 = """
 CREATE TABLE scenario (
     id             INTEGER PRIMARY KEY CHECK (id = 1),
     title_en       TEXT NOT NULL,
@@ -159,6 +164,65 @@ CREATE TABLE annotation (
 CREATE INDEX event_t ON event (t);
 """
 
+#: Columns each version added, appended in this order at the end of their tables.
+ADDED_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
+    2: {
+        "scenario": (
+            "author   TEXT NOT NULL DEFAULT ''",
+            "based_on TEXT NOT NULL DEFAULT ''",
+        ),
+        "annotation": (
+            "text_zh      TEXT NOT NULL DEFAULT ''",
+            "width        REAL NOT NULL DEFAULT 2",
+            "dash         TEXT NOT NULL DEFAULT 'solid'",
+            "fill_opacity REAL NOT NULL DEFAULT 0.2",
+            "hatch        INTEGER NOT NULL DEFAULT 0",
+            "arrowhead    TEXT NOT NULL DEFAULT 'end'",
+            "span         TEXT NOT NULL DEFAULT 'phase'",
+            "unit_id      TEXT REFERENCES unit (id)",
+            "radius_km    REAL",
+        ),
+    },
+}
+
+#: What a file of an older version reads as in each column added since: SQL over its row.
+STAND_INS: dict[int, dict[str, dict[str, str]]] = {
+    2: {
+        "scenario": {"author": "''", "based_on": "''"},
+        "annotation": {
+            "text_zh": "''",
+            "width": "2.0",
+            "dash": "'solid'",
+            "fill_opacity": "0.2",
+            "hatch": "0",
+            "arrowhead": "'end'",
+            # how the span was chosen, told from the times it has
+            "span": (
+                "CASE WHEN start_time IS NULL AND end_time IS NULL THEN 'always'"
+                " WHEN end_time IS NULL THEN 'from' ELSE 'range' END"
+            ),
+            "unit_id": "NULL",
+            "radius_km": "NULL",
+        },
+    },
+}
+
+
+def _append_columns(ddl: str, added: dict[str, tuple[str, ...]]) -> str:
+    """``ddl`` with the column definitions ``added`` appended to the end of their tables."""
+    for table, definitions in added.items():
+        start = ddl.index(f"CREATE TABLE {table} (\n")
+        end = ddl.index("\n)", start)
+        ddl = ddl[:end] + "".join(f",\n    {d}" for d in definitions) + ddl[end:]
+    return ddl
+
+
+#: The DDL of every version read (each file is made with the one of its version).
+DDL_BY_VERSION: dict[int, str] = {1: _DDL_1}
+for _version in range(OLDEST_VERSION + 1, FORMAT_VERSION + 1):
+    DDL_BY_VERSION[_version] = _append_columns(DDL_BY_VERSION[_version - 1], ADDED_COLUMNS[_version])
+DDL = DDL_BY_VERSION[FORMAT_VERSION]
+
 #: Longest text (in characters) accepted per column; anything longer is an absurd value.
 MAX_TEXT = {
     "geometry": 8_000_000,
@@ -171,7 +235,9 @@ MAX_TEXT = {
     "summary_en": 20_000,
     "summary_zh": 20_000,
     "note": 20_000,
-    "text": 20_000,
+    # a column of one table only: "table.column" (matching validation.MAX_ANNOTATION_TEXT)
+    "annotation.text": 2_000,
+    "annotation.text_zh": 2_000,
 }
 MAX_TEXT_DEFAULT = 2_000
 MAX_VALUE_BYTES = 32_000_000  # SQLITE_LIMIT_LENGTH while reading: no value may be larger
@@ -193,16 +259,25 @@ MAX_ROWS_DEFAULT = 100_000
 
 
 @cache
-def expected_columns() -> dict[str, tuple[str, ...]]:
-    """Table name → column names, as the DDL above defines them."""
+def expected_columns(version: int = FORMAT_VERSION) -> dict[str, tuple[str, ...]]:
+    """Table name → column names, as the DDL of ``version`` defines them."""
     conn = sqlite3.connect(":memory:")
     try:
-        conn.executescript(DDL)
+        conn.executescript(DDL_BY_VERSION[version])
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
         return {t: tuple(r[1] for r in conn.execute(f"PRAGMA table_info({t})")) for t in tables}
     finally:
         conn.close()
 
 
-def max_text(column: str) -> int:
-    return MAX_TEXT.get(column, MAX_TEXT_DEFAULT)
+def stand_ins(table: str, version: int) -> dict[str, str]:
+    """Column → SQL giving its value, for the columns of ``table`` that a file of ``version`` lacks."""
+    found: dict[str, str] = {}
+    for newer in range(version + 1, FORMAT_VERSION + 1):
+        found.update(STAND_INS[newer].get(table, {}))
+    return found
+
+
+def max_text(column: str, table: str = "") -> int:
+    """Longest text accepted in ``column`` (of ``table``: some limits are one table's)."""
+    return MAX_TEXT.get(f"{table}.{column}") or MAX_TEXT.get(column, MAX_TEXT_DEFAULT)

@@ -16,7 +16,15 @@ from urllib.parse import quote
 
 from ..model.validation import Problem
 from .errors import ScenarioError
-from .schema import APPLICATION_ID, FORMAT_VERSION, MAX_ROWS, MAX_ROWS_DEFAULT, MAX_VALUE_BYTES, expected_columns
+from .schema import (
+    APPLICATION_ID,
+    DDL_BY_VERSION,
+    FORMAT_VERSION,
+    MAX_ROWS,
+    MAX_ROWS_DEFAULT,
+    MAX_VALUE_BYTES,
+    expected_columns,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 MAX_FILE_BYTES = 4 * 1024**3
@@ -64,7 +72,8 @@ def read_header(path: Path) -> tuple[int, int]:
 
 
 def check_version(path: Path, user_version: int, application_id: int) -> None:
-    """ScenarioError unless the header says: a scenario of a format this version reads."""
+    """ScenarioError unless the header says: a scenario of a format this version reads (any from
+    schema.OLDEST_VERSION to FORMAT_VERSION: the reader gives an older file what it lacks)."""
     if application_id != APPLICATION_ID:
         raise ScenarioError(f"{path.name}: not a Changsha Replay scenario (a different kind of SQLite database)")
     if user_version > FORMAT_VERSION:
@@ -74,6 +83,8 @@ def check_version(path: Path, user_version: int, application_id: int) -> None:
         )
     if user_version < 1:
         raise ScenarioError(f"{path.name}: not a Changsha Replay scenario (no format version)")
+    if user_version not in DDL_BY_VERSION:  # an old format no longer read
+        raise ScenarioError(f"{path.name}: scenario format {user_version} is no longer read by this version")
 
 
 @contextmanager
@@ -123,10 +134,14 @@ def _sqlite_message(exc: BaseException) -> str:
 
 
 def check_structure(db: sqlite3.Connection) -> list[Problem]:
-    """Problems with the file's structure: forbidden objects, missing tables/columns, row counts."""
+    """Problems with the file's structure: forbidden objects, missing tables/columns (those of the
+    file's own format version), row counts."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version not in DDL_BY_VERSION:  # the header said otherwise a moment ago: changed under us
+        return [Problem("", "", "", f"scenario format {version} cannot be read by this version")]
     problems: list[Problem] = []
     objects = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
-    expected = expected_columns()
+    expected = expected_columns(version)
     kinds = {}
     for kind, name, _table, sql in objects:
         kinds[name] = kind

@@ -14,7 +14,10 @@ from ..model import Scenario
 from ..resources import default_scenario
 from ..store import ScenarioError
 from .actions import PlaybackActions
+from .editing_actions import EditingActions
 from .event_log import EventLogDock
+from .files import ScenarioSaver
+from .journal_keeper import JournalKeeper
 from .loader import ScenarioLoader
 from .map.canvas import MapCanvas
 from .names import bilingual, unit_name
@@ -28,12 +31,16 @@ NAME_MODES = (("en", "English"), ("zh", "中文"), ("both", "English + 中文"))
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: Session | None = None, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, session: Session | None = None, settings: QSettings | None = None, journal_folder: Path | None = None
+    ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self._shown = False
         self.session = session or Session(self)
         self.settings = settings or QSettings()
+        self.journal = JournalKeeper(self.session, journal_folder)
+        self.saver = ScenarioSaver(self)
         self.playback = PlaybackActions(self.session, self)
         self.map = MapCanvas(self.session, self)
         self.header = PhaseHeader(self.session, self)
@@ -66,6 +73,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.loader = ScenarioLoader(self)
         self._bundled_if_failed = False  # a failed load at start-up opens the bundled scenario
+        self.editing = EditingActions(self)
         self._build_menus()
         self._connect()
         self._restore_settings()
@@ -77,14 +85,18 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.open_action = file_menu.addAction("&Open…", QKeySequence.StandardKey.Open, self.choose_file)
         self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.editing.add_file_actions(file_menu)
         self.close_action = file_menu.addAction("&Close", QKeySequence.StandardKey.Close, self.close_scenario)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
+        self.editing.add_edit_menu(bar.addMenu("&Edit"))
         view = bar.addMenu("&View")
         view.addAction(self.orbat_dock.toggleViewAction())
         view.addAction(self.event_dock.toggleViewAction())
+        for dock in self.editing.docks:
+            view.addAction(dock.toggleViewAction())
         view.addSeparator()
         layers = view.addMenu("Map &Layers")
         self.layer_actions: dict[str, QAction] = {}
@@ -115,6 +127,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction("&Fit Map to Scenario", QKeySequence("Ctrl+0"), self.map.fit_scenario)
 
+        self.editing.add_annotate_menu(bar.addMenu("&Annotate"))
         play = bar.addMenu("&Playback")
         for name in ("play", "prev_event", "next_event", "prev_phase", "next_phase", "start", "end"):
             play.addAction(self.playback[name])
@@ -176,7 +189,10 @@ class MainWindow(QMainWindow):
 
     def open_file_in_background(self, path: str | Path) -> bool:
         """Open a scenario on a worker thread (File → Open, Open Recent): the window stays responsive,
-        the status bar shows the loading, and the current scenario stays until the new one is read."""
+        the status bar shows the loading, and the current scenario stays until the new one is read.
+        Unsaved changes are offered for saving first."""
+        if not self.editing.maybe_save("opening another scenario"):
+            return False
         return self.loader.start(path)
 
     def open_at_start(self, path: str | Path) -> bool:
@@ -221,7 +237,8 @@ class MainWindow(QMainWindow):
         self.remember(path)
 
     def close_scenario(self) -> None:
-        self.session.set_scenario(None)
+        if self.editing.maybe_save("closing it"):
+            self.session.set_scenario(None)
 
     def remember(self, path: Path) -> None:
         """Put a file at the top of File → Open Recent and open it next time."""
@@ -264,7 +281,10 @@ class MainWindow(QMainWindow):
         self.cursor_label.setText(f"{abs(lat):.4f}° {ns}  {abs(lon):.4f}° {ew}")
 
     def _update_title(self) -> None:
+        """"<file>[*] — Phase n: … — <scenario> — Changsha Replay"; Qt shows [*] as * when modified."""
         scenario = self.session.scenario
+        document = self.session.document
+        self.setWindowModified(document.is_modified())
         if scenario is None:
             self.setWindowTitle(APP_NAME)
             return
@@ -274,6 +294,8 @@ class MainWindow(QMainWindow):
         if i >= 0:
             phase = scenario.phases[i]
             parts.insert(0, f"Phase {i + 1}: {bilingual(phase.title_en, phase.title_zh, mode)}")
+        name = document.path.name if document.path is not None else "Untitled"
+        parts.insert(0, f"{name}[*]")
         self.setWindowTitle(" — ".join(parts))
 
     # -- settings ------------------------------------------------------------------------
@@ -317,6 +339,11 @@ class MainWindow(QMainWindow):
             self.map.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.editing.maybe_save("quitting"):
+            event.ignore()
+            return
         self.session.pause()
+        self.saver.wait()  # a save in progress completes
+        self.journal.close()
         self.save_settings()
         super().closeEvent(event)

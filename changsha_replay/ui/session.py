@@ -10,7 +10,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..model import PlaybackClock, Scenario, Transition, UnitStates
+from ..model.changes import Change
 from ..store import load
+from .document import Document
 
 #: Speed presets in battle seconds per wall second, with their labels.
 RATES: tuple[tuple[float, str], ...] = (
@@ -32,32 +34,44 @@ class Session(QObject):
     Views connect to the signals and pull what they need (``state()`` is computed once per time).
     Playback is a QTimer that advances the pure clock by the wall time elapsed since its last
     tick, so speed does not depend on the frame rate.
+
+    The content belongs to ``document`` (undo stack, file, saved state); the session is how it
+    is watched. Two signals announce content, in a stated order:
+
+    - ``scenario_changed``: *another* scenario (open, close, recover). Everything resets; it is
+      followed by ``selection_changed``, ``time_changed`` and ``phase_changed``.
+    - ``edited(change, initiator)``: the same scenario was edited (an edit, undo or redo). The
+      session has already brought the clock (span, phases, events), the state cache and the
+      selection (removed units pruned, then ``selection_changed``) up to date; nothing resets,
+      and no ``time_changed`` follows unless the span itself moved the time.
     """
 
     scenario_changed = Signal()  # another scenario is open (views rebuild)
+    edited = Signal(object, object)  # model.changes.Change, initiator (None for undo/redo)
     time_changed = Signal(float)  # the battle time moved (epoch seconds)
     phase_changed = Signal(int)  # index of the phase in force
-    transition = Signal(object)  # the clock's Transition of each move (events crossed, wrapped…)
     playing_changed = Signal(bool)
     rate_changed = Signal(float)
     selection_changed = Signal(object)  # frozenset of unit ids
     name_mode_changed = Signal(str)  # "en", "zh" or "both"
     follow_changed = Signal(bool)
     loop_changed = Signal(object)  # (start, end) or None
+    annotation_selected = Signal(object)  # id of the selected annotation, or None
 
     def __init__(self, parent: QObject | None = None, wall_clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
-        self.scenario: Scenario | None = None
-        self.path: Path | None = None
+        self.document = Document(self)
+        self.document.changed.connect(self._on_document_changed)
         self.clock: PlaybackClock | None = None
         self.selection: frozenset[str] = frozenset()
+        self.selected_annotation: str | None = None
         self.name_mode = "en"
         self.follow = False
         self.rate_index = DEFAULT_RATE_INDEX
-        self.undo_stack = QUndoStack(self)
         self._wall_clock = wall_clock
         self._last_tick: float | None = None
         self._state: UnitStates | None = None
+        self._state_tracks: object = None
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self.tick)
@@ -68,11 +82,24 @@ class Session(QObject):
         scenario = load(path)  # raises before anything changes
         self.set_scenario(scenario, Path(path))
 
+    @property
+    def scenario(self) -> Scenario | None:
+        return self.document.scenario
+
+    @property
+    def path(self) -> Path | None:
+        return self.document.path
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        return self.document.undo_stack
+
     def set_scenario(self, scenario: Scenario | None, path: Path | None = None) -> None:
+        """Show another scenario: the only reset of time, selection, loop and undo history."""
         self.pause()
-        self.scenario, self.path = scenario, path
+        self.document.reset(scenario, path)
         self.selection = frozenset()
-        self.undo_stack.clear()
+        self.select_annotation(None)
         self.loop_changed.emit(None)
         self._state = None
         if scenario is None:
@@ -95,18 +122,48 @@ class Session(QObject):
         return self.clock.phase_index if self.clock is not None else -1
 
     def state(self) -> UnitStates | None:
-        """State of every unit at the current time (computed once per time)."""
-        if self.scenario is None:
+        """State of every unit at the current time (computed once per time and tracks)."""
+        scenario = self.scenario
+        if scenario is None:
             return None
-        if self._state is None or self._state.time != self.time:
-            self._state = self.scenario.state_at(self.time)
+        if self._state is None or self._state.time != self.time or self._state_tracks is not scenario.tracks:
+            self._state = scenario.state_at(self.time)
+            self._state_tracks = scenario.tracks
         return self._state
+
+    def _on_document_changed(self, change: Change, initiator: object) -> None:
+        """Bring the clock, the state and the selection up to date, then say ``edited``."""
+        scenario = self.scenario
+        if scenario is None or self.clock is None:
+            return
+        before = self.clock.time
+        if change.parts & {"info", "phases", "events"}:
+            phase = self.clock.phase_index
+            self.clock.set_timeline(scenario.info.start, scenario.info.end, scenario.phases, scenario.events)
+            phase_moved = self.clock.phase_index != phase
+        else:
+            phase_moved = False
+        if change.parts & {"tracks", "units"}:
+            self._state = None
+        if self.selected_annotation in change.annotations and not any(
+            a.id == self.selected_annotation for a in scenario.annotations
+        ):
+            self.select_annotation(None)  # it was deleted
+        if change.structure:
+            kept = frozenset(u for u in self.selection if u in scenario.units)
+            if kept != self.selection:
+                self.selection = kept
+                self.selection_changed.emit(kept)
+        self.edited.emit(change, initiator)
+        if self.clock.time != before:  # the span was cut short under the current time
+            self.time_changed.emit(self.clock.time)
+        if phase_moved:
+            self.phase_changed.emit(self.clock.phase_index)
 
     # -- moving time ---------------------------------------------------------------------
     def _apply(self, move: Transition) -> Transition:
         if move.time != move.previous or move.wrapped:
             self.time_changed.emit(move.time)
-            self.transition.emit(move)
         if move.phase_changed:
             self.phase_changed.emit(move.phase_after)
         if move.stopped:
@@ -214,6 +271,12 @@ class Session(QObject):
         if chosen != self.selection:
             self.selection = chosen
             self.selection_changed.emit(chosen)
+
+    def select_annotation(self, annotation_id: str | None) -> None:
+        """Select one annotation (None: none) for the inspector, the handles and Delete."""
+        if annotation_id != self.selected_annotation:
+            self.selected_annotation = annotation_id
+            self.annotation_selected.emit(annotation_id)
 
     def set_name_mode(self, mode: str) -> None:
         if mode not in ("en", "zh", "both"):

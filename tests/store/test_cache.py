@@ -163,3 +163,61 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CHANGSHA_REPLAY_CACHE", "off")
     assert default_folder() is None
     assert ScenarioCache.default().get(None) is None
+
+
+def _any_file(path):
+    """A file the cache accepts a stamp of (its content does not matter to put and get)."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    return path
+
+
+def _with_version_2_fields():
+    s = tiny()
+    (a1,) = s.annotations
+    marks = (
+        a1._replace(
+            text_zh="推进", width=4.5, dash="dash", fill_opacity=0.5, hatch=True, arrowhead="both", span="range"
+        ),
+        a1._replace(id="ring", kind="circle", geometry={"type": "Point", "coordinates": [113.0, 28.0]}, radius_km=7.5),
+        a1._replace(
+            id="tag", kind="label", geometry={"type": "Point", "coordinates": [113.0, 28.0]}, unit_id="cn-div-a"
+        ),
+    )
+    return s.replace(info=s.info._replace(author="Someone", based_on="Tiny"), annotations=marks)
+
+
+def test_the_fields_of_format_2_survive_the_cache(tmp_path, cache):
+    key = stamp(_any_file(tmp_path / "s.sqlite"))
+    scenario = _with_version_2_fields()
+    cache.put(key, scenario)
+    again = cache.get(key)
+    assert again is not None and again.same_content(scenario)
+    assert (again.info.author, again.info.based_on) == ("Someone", "Tiny")
+    assert [tuple(a) for a in again.annotations] == [tuple(a) for a in scenario.annotations]
+    assert again.annotations[0].hatch is True and again.annotations[1].hatch is False
+
+
+def test_an_entry_made_with_other_record_fields_is_not_decoded(tmp_path, cache, monkeypatch):
+    """Records are cached as lists of fields: code whose records have other fields must not read them."""
+    from typing import NamedTuple
+
+    import changsha_replay.store.cache as cache_module
+
+    key = stamp(_any_file(tmp_path / "s.sqlite"))
+    cache.put(key, tiny())
+    assert cache.get(key) is not None
+
+    class Annotation(NamedTuple):  # as if a field had been added
+        id: str
+        kind: str
+        geometry: dict
+        note: str = ""
+
+    before = cache_module._FIELDS
+    records = tuple(Annotation if r.__name__ == "Annotation" else r for r in cache_module._RECORDS)
+    monkeypatch.setattr(cache_module, "_RECORDS", records)
+    monkeypatch.setattr(cache_module, "_FIELDS", cache_module._records_fingerprint())
+    assert before != cache_module._FIELDS
+    assert cache.get(key) is None

@@ -125,6 +125,7 @@ def test_layers_can_be_toggled(canvas):
         "events",
         "features",
         "weather",
+        "annotations",
     }
 
     def pixels(colour: tuple[int, int, int]) -> int:

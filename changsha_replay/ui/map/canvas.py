@@ -15,6 +15,7 @@ from ...model import Scenario, vocab
 from ..names import bilingual
 from ..session import Session
 from . import style
+from .annotation_editor import AnnotationEditor
 from .basemap import BasemapItem, LakesLayer, PlaceLabelsItem, PlacesLayer, RiversLayer
 from .events_layer import EventsLayer
 from .features_layer import FeaturesLayer
@@ -28,8 +29,8 @@ from .trails import TrailsLayer
 from .units_layer import UnitsLayer
 from .weather import WeatherChip, weather_kind
 
-LAYER_NAMES = ("rivers", "lakes", "places", "unit_labels", "trails", "events", "features", "weather")
-_Z = {"basemap": 0, "trails": 1, "place_labels": 1.5, "units": 2, "events": 3, "unit_labels": 4}
+LAYER_NAMES = ("rivers", "lakes", "places", "unit_labels", "trails", "events", "features", "weather", "annotations")
+_Z = {"basemap": 0, "trails": 1, "place_labels": 1.5, "units": 2, "events": 3, "annotations": 3.5, "unit_labels": 4}
 _STATIC = ("lakes", "rivers", "features", "places")  # drawn in this order into the basemap image
 _DEFAULT_EXTENT = (112.5, 27.8, 113.8, 29.5)
 _FIT_HEADROOM_PX = 44  # above the north edge of a fitted view
@@ -93,12 +94,15 @@ class MapCanvas(QWidget):
         self.unit_labels = UnitLabelsLayer()
         self.unit_labels.units = self.units
         self.place_labels = PlaceLabelsItem(self.places, self.units, self.unit_labels)
+        self.annotator = AnnotationEditor(session, self.view, self.viewbox, lambda: self.projection, self.unit_at)
+        self.annotations = self.annotator.layer
         self._items = {
             "basemap": self.basemap,
             "trails": self.trails,
             "place_labels": self.place_labels,
             "units": self.units,
             "events": self.events,
+            "annotations": self.annotations,
             "unit_labels": self.unit_labels,
         }
         for name, item in self._items.items():
@@ -121,6 +125,7 @@ class MapCanvas(QWidget):
         session.selection_changed.connect(self._on_selection_changed)
         session.name_mode_changed.connect(self._on_name_mode_changed)
         session.follow_changed.connect(self._on_follow_changed)
+        session.edited.connect(self._on_edited)
         self._on_scenario_changed()
 
     # -- public API ----------------------------------------------------------------------
@@ -264,6 +269,7 @@ class MapCanvas(QWidget):
             self.trails.set_tracks(None, self.projection, np.zeros(0, np.int64), [])
             self._weather_events, self._weather_times = [], np.zeros(0)
             self._update_weather(0.0)
+            self.annotator.reset()
             return
         self.projection = Projection.for_extent(scenario.info.extent)
         units = list(scenario.units)
@@ -287,6 +293,7 @@ class MapCanvas(QWidget):
         self._weather_events = [e for e in scenario.events if e.kind == "weather"]
         self._weather_times = np.array([e.time for e in self._weather_events], dtype=float)
         self.set_hidden_branches(self.hidden_branches)
+        self.annotator.reset()
         self.fit_scenario()
         self._on_selection_changed(self.session.selection)
         if self.session.clock is not None:
@@ -336,6 +343,7 @@ class MapCanvas(QWidget):
         if self.features.set_time(t):
             self.basemap.invalidate()
         self._update_weather(t)
+        self.annotator.on_time(t, self.units.x, self.units.y, self._index)
         if self._layer_visible["trails"]:
             self._update_trails()
         if self.session.follow:
@@ -387,6 +395,10 @@ class MapCanvas(QWidget):
         self.basemap.invalidate()
         self.place_labels.update()
         self._update_weather(self.session.time)
+
+    def _on_edited(self, change, _initiator) -> None:
+        """The scenario was edited: the view, the zoom and the selection stay as they are."""
+        self.scenario = self.session.scenario
 
     def _on_follow_changed(self, on: bool) -> None:
         if on:
@@ -481,6 +493,13 @@ class MapCanvas(QWidget):
         QToolTip.showText(global_pos, text, self.view)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.ShortcutOverride and self.annotator.drawing:
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace):
+                event.accept()  # these keys finish or correct the drawing, not a window action
+                return True
+        if watched is self.view and event.type() == QEvent.Type.KeyPress and self.annotator.key(event):  # type: ignore[arg-type]
+            return True
         if watched is self.view and event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
             action = self._key_action(event)  # type: ignore[arg-type]
             if action is not None:

@@ -1,0 +1,282 @@
+"""Annotating in the window: every tool drawn with real mouse events on the map, undo and redo,
+saving and reopening, and what an edit must never reset (time, zoom, selection, filters)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from changsha_replay.model.times import parse_time
+from changsha_replay.resources import default_scenario
+from changsha_replay.store import load
+from changsha_replay.ui.main_window import MainWindow
+
+T = parse_time("1942-01-05T12:00:00+08:00")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, journal_folder=tmp_path / "journal")
+    qtbot.addWidget(w)
+    assert w.open_file(default_scenario())
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.session.seek(T)
+    w.editing.ask_save_changes = lambda _reason: "discard"  # closing at teardown asks nothing
+    w.editing.ask_text = lambda _title, _initial: "Hold the line"
+    w.map.annotator.ask_text = w.editing.ask_text
+    return w
+
+
+def send(window, kind: QEvent.Type, at: QPointF, button=Qt.MouseButton.LeftButton) -> None:
+    """A real mouse event on the map's viewport (through the same filters as a user's)."""
+    viewport = window.map.view.viewport()
+    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
+    if kind == QEvent.Type.MouseMove:
+        button = Qt.MouseButton.NoButton
+    global_pos = QPointF(viewport.mapToGlobal(at.toPoint()))
+    event = QMouseEvent(kind, at, global_pos, button, buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, event)
+
+
+def drag(window, points: list[QPointF]) -> None:
+    send(window, QEvent.Type.MouseButtonPress, points[0])
+    for p in points[1:]:
+        send(window, QEvent.Type.MouseMove, p)
+    send(window, QEvent.Type.MouseButtonRelease, points[-1])
+
+
+def click(window, p: QPointF) -> None:
+    send(window, QEvent.Type.MouseButtonPress, p)
+    send(window, QEvent.Type.MouseButtonRelease, p)
+
+
+def double_click(window, p: QPointF) -> None:
+    click(window, p)
+    send(window, QEvent.Type.MouseButtonDblClick, p)
+    send(window, QEvent.Type.MouseButtonRelease, p)
+
+
+def pt(window, fx: float, fy: float) -> QPointF:
+    """A point of the map viewport, as fractions of its size (away from units where possible)."""
+    viewport = window.map.view.viewport()
+    return QPointF(viewport.width() * fx, viewport.height() * fy)
+
+
+def draw(window, tool: str) -> None:
+    window.editing.tool_actions[tool].trigger()
+    a, b, c = pt(window, 0.2, 0.2), pt(window, 0.3, 0.25), pt(window, 0.25, 0.35)
+    if tool in ("note", "label"):
+        click(window, a)
+    elif tool in ("circle", "rectangle", "freehand"):
+        drag(window, [a, pt(window, 0.22, 0.22), pt(window, 0.26, 0.21), b])
+    elif tool == "arrow" or tool == "line":
+        drag(window, [a, pt(window, 0.25, 0.22), b])
+    elif tool == "area":
+        click(window, a)
+        click(window, b)
+        double_click(window, c)
+
+
+def view_state(window):
+    return (
+        window.session.time,
+        window.map.viewbox.viewRect(),
+        window.session.selection,
+        window.orbat_dock.filter_box.text() if hasattr(window.orbat_dock, "filter_box") else None,
+    )
+
+
+KINDS = {
+    "arrow": "LineString",
+    "line": "LineString",
+    "area": "Polygon",
+    "circle": "Point",
+    "rectangle": "Polygon",
+    "note": "Point",
+    "label": "Point",
+    "freehand": "LineString",
+}
+
+
+@pytest.mark.parametrize("tool", list(KINDS))
+def test_each_tool_draws_one_undoable_annotation_and_keeps_the_view(window, tool):
+    s = window.session
+    s.select({"jp-3-div"})
+    before = view_state(window)
+    count = len(s.scenario.annotations)
+    draw(window, tool)
+    added = s.scenario.annotations[count:]
+    assert len(added) == 1, f"{tool}: {len(added)} annotations"
+    a = added[0]
+    assert a.kind == tool and a.geometry["type"] == KINDS[tool]
+    if tool == "area":
+        assert len(a.geometry["coordinates"][0]) == 4  # three corners, closed
+    if tool == "circle":
+        assert a.radius_km > 1
+    if tool in ("note", "label"):
+        assert a.text == "Hold the line"
+    phase = s.scenario.phases[s.phase_index]
+    assert (a.start, a.end, a.span) == (phase.start, phase.end, "phase")  # this phase, by default
+    assert s.undo_stack.count() == 1 and window.editing.undo.text().startswith("&Undo Draw")
+    assert view_state(window) == before
+    assert window.windowTitle().startswith("changsha-1942.sqlite[*]") and window.isWindowModified()  # shown as "*"
+    window.editing.undo.trigger()
+    assert len(s.scenario.annotations) == count
+    assert view_state(window) == before
+    assert not window.isWindowModified()
+    window.editing.redo.trigger()
+    assert s.scenario.annotations[-1] == a
+    assert a.id in window.map.annotations.drawn_ids()
+
+
+def test_escape_cancels_a_drawing_and_records_nothing(window):
+    window.editing.tool_actions["area"].trigger()
+    click(window, pt(window, 0.2, 0.2))
+    click(window, pt(window, 0.3, 0.2))
+    window.editing.escape.trigger()
+    assert window.session.undo_stack.count() == 0
+    window.editing.escape.trigger()  # nothing in progress: back to the select tool
+    assert window.map.annotator.tool == "select"
+
+
+def test_a_click_instead_of_a_drag_starts_a_bent_arrow_ended_by_a_double_click(window):
+    window.editing.tool_actions["arrow"].trigger()
+    click(window, pt(window, 0.2, 0.2))
+    send(window, QEvent.Type.MouseMove, pt(window, 0.25, 0.3))
+    click(window, pt(window, 0.25, 0.3))
+    double_click(window, pt(window, 0.35, 0.25))
+    a = window.session.scenario.annotations[-1]
+    assert a.kind == "arrow" and len(a.geometry["coordinates"]) == 3
+    assert window.session.undo_stack.count() == 1
+
+
+def test_dragging_a_selected_annotation_moves_it_in_one_undo_step(window):
+    draw(window, "rectangle")
+    window.editing.tool_actions["select"].trigger()
+    s = window.session
+    a = s.scenario.annotations[-1]
+    assert s.selected_annotation == a.id
+    inside = pt(window, 0.25, 0.22)
+    drag(window, [inside, pt(window, 0.27, 0.24), pt(window, 0.3, 0.28)])
+    moved = s.scenario.annotations[-1]
+    assert moved.id == a.id and moved.geometry != a.geometry
+    assert s.undo_stack.count() == 2 and "Move" in s.undo_stack.undoText()
+    s.seek(s.scenario.phases[-1].start)  # out of its span, then undo: it is brought back into view
+    window.editing.undo.trigger()
+    assert s.scenario.annotations[-1] == a
+    assert a.start <= s.time < a.end
+
+
+def test_delete_removes_the_selected_annotation_and_undo_brings_it_back(window):
+    draw(window, "note")
+    s = window.session
+    a = s.scenario.annotations[-1]
+    window.editing.delete.trigger()
+    assert a not in s.scenario.annotations and s.selected_annotation is None
+    window.editing.undo.trigger()
+    assert s.scenario.annotations[-1] == a
+
+
+def test_save_as_writes_a_copy_that_reopens_with_the_annotations(window, tmp_path):
+    for tool in KINDS:
+        draw(window, tool)
+    target = tmp_path / "my copy.sqlite"
+    window.editing.ask_save_path = lambda _suggested, _why, kind="scenario": target
+    assert window.editing.save_document(wait=True)
+    assert not window.isWindowModified() and window.session.path == target
+    reopened = load(target, use_cache=False)
+    assert reopened.annotations == window.session.scenario.annotations
+    assert reopened.info.based_on and reopened.info.title_en.endswith("my copy")
+    assert window.windowTitle().startswith("my copy.sqlite[*]") and not window.isWindowModified()
+
+
+def test_the_bundled_scenario_is_never_written_and_its_first_save_asks_where(window, tmp_path):
+    draw(window, "note")
+    asked = []
+    window.editing.ask_save_path = lambda suggested, why, kind="scenario": asked.append(why) or None
+    assert not window.editing.save_document()
+    assert asked == ["the bundled scenario is read-only"] and window.isWindowModified()
+
+
+def test_edits_made_while_saving_stay_unsaved(window, tmp_path):
+    draw(window, "note")
+    window.editing.ask_save_path = lambda _s, _w, kind="scenario": tmp_path / "x.sqlite"
+    window.editing.save_document()  # runs on the worker
+    draw(window, "label")  # during the save
+    window.saver.wait()
+    QApplication.processEvents()
+    assert window.session.document.is_modified()
+
+
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_everything(window):
+    draw(window, "note")
+    answers = iter(["cancel", "discard"])
+    window.editing.ask_save_changes = lambda _reason: next(answers)
+    window.close_scenario()
+    assert window.session.scenario is not None and window.isWindowModified()
+    window.close_scenario()
+    assert window.session.scenario is None
+
+
+def test_every_edit_is_journaled_and_recovered_in_a_new_window(window, qtbot, tmp_path):
+    draw(window, "arrow")
+    draw(window, "note")
+    window.editing.undo.trigger()
+    expected = window.session.scenario
+    folder = tmp_path / "journal"
+    assert len(list(folder.glob("*.journal"))) == 1
+    other = MainWindow(settings=QSettings(str(tmp_path / "b.ini"), QSettings.Format.IniFormat), journal_folder=folder)
+    qtbot.addWidget(other)
+    other.editing.ask_save_changes = lambda _reason: "discard"
+    other.editing.ask_recover = lambda *_args: "recover"
+    other.editing.offer_recovery()
+    assert other.session.scenario.same_content(expected)
+    assert other.isWindowModified() and other.session.undo_stack.count() == 3
+
+
+def test_a_journal_that_cannot_be_applied_is_set_aside_and_never_offered_again(window, qtbot, tmp_path):
+    draw(window, "note")
+    folder = tmp_path / "journal"
+    (journal,) = folder.glob("*.journal")
+    with journal.open("a") as fh:
+        fh.write('{"at": 1, "label": "Bad", "edit": {"op": "remove_annotation", "id": "no-such"}}\n')
+    other = MainWindow(settings=QSettings(str(tmp_path / "b.ini"), QSettings.Format.IniFormat), journal_folder=folder)
+    qtbot.addWidget(other)
+    other.editing.ask_save_changes = lambda _reason: "discard"
+    other.editing.ask_recover = lambda *_args: "recover"
+    other.editing.offer_recovery()
+    assert len(other.session.scenario.annotations) == len(window.session.scenario.annotations)  # the good edit
+    assert not journal.exists() and journal.with_suffix(".failed").exists()
+    asked = []
+    other.editing.ask_recover = lambda *args: asked.append(args) or "recover"
+    other.editing.offer_recovery()
+    assert asked == []
+
+
+def test_import_of_a_hostile_geojson_says_why_and_changes_nothing(window, tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": '
+        '{"type": "Point", "coordinates": [NaN, 28]}, "properties": {}}]}'
+    )
+    before = window.session.scenario
+    assert window.editing.import_geojson(bad) == 0
+    assert window.session.scenario is before and window.session.undo_stack.count() == 0
+
+
+def test_annotations_travel_as_geojson_into_another_scenario_as_one_step(window, tmp_path):
+    for tool in ("arrow", "area", "note"):
+        draw(window, tool)
+    path = tmp_path / "notes.geojson"
+    assert window.editing.export_geojson(path)
+    drawn = window.session.scenario.annotations
+    window.editing.ask_save_changes = lambda _reason: "discard"
+    window.session.set_scenario(load(default_scenario()), default_scenario())  # the unchanged battle
+    assert window.editing.import_geojson(path) == 3
+    assert window.session.undo_stack.count() == 1
+    assert [a.geometry for a in window.session.scenario.annotations[-3:]] == [a.geometry for a in drawn[-3:]]

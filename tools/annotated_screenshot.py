@@ -128,6 +128,7 @@ def main() -> int:
         x0, y0, x1, y1 = window.map.projection.rect(VIEW)
         window.map.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
         window.session.select_annotation("axis-3-div")
+        window.editing.annotation_dock.raise_()  # the list and the inspector beside the map
         for _ in range(10):
             app.processEvents()
         image = _painted(app, window)

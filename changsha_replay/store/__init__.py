@@ -114,7 +114,8 @@ def save(
     (see ``store.writer``). A failure raises ScenarioError and leaves the old file as it was.
 
     ``check=False`` skips validation (the caller guarantees a valid scenario, e.g. an editor's
-    journaled state); ``compact=False`` skips the final VACUUM (quicker; the file is a little larger).
+    journaled state); ``compact=False`` skips compaction (quicker; the file is about 10 % larger,
+    read as fast).
     """
     from .writer import save as write  # sqlite-utils is loaded only when a file is written
 

@@ -110,6 +110,7 @@ def _run(options: Options) -> int:
         window.show()
         window.open_at_start(path)
         QTimer.singleShot(0, _collect_from_now_on)  # the window is up
+        QTimer.singleShot(0, window.editing.offer_recovery)  # unsaved edits left by a crash
         return app.exec()
     try:
         window.session.open(path)
@@ -129,6 +130,7 @@ def _run(options: Options) -> int:
         return _screenshot(app, window, options.screenshot, options.size)
     window.show()
     QTimer.singleShot(0, _collect_from_now_on)  # the window is up
+    QTimer.singleShot(0, window.editing.offer_recovery)  # unsaved edits left by a crash
     return app.exec()
 
 

@@ -30,7 +30,7 @@ class Document(QObject):
     that save *started*, so edits made while a save runs stay unsaved).
     """
 
-    changed = Signal(object, object)  # Change, initiator
+    changed = Signal(object, object)  # Change, initiator (None: an undo or a redo)
     applied = Signal(str, object)  # label, Edit
     modified_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None
@@ -76,13 +76,15 @@ class Document(QObject):
     # -- editing -------------------------------------------------------------------------
     def apply(self, edit: Edit, text: str, initiator: object | None = None, merge_key: object | None = None) -> Change:
         """Apply ``edit`` as one undo step named ``text``; EditError (and nothing changes) when
-        the edit would make the scenario invalid. Returns what changed."""
+        the edit would make the scenario invalid. Returns what changed. ``initiator`` (the view
+        making the edit) defaults to the document: only undo and redo announce None."""
         if self.scenario is None:
             raise model_edits.EditError("no scenario is open")
         first = model_edits.apply(edit, self.scenario)  # raises before anything is pushed
         if self._saved_index > self.undo_stack.index():
             self._saved_index = -1  # the saved state is about to leave the history for good
-        self.undo_stack.push(EditCommand(self, edit, text, first, initiator, merge_key))
+        who = self if initiator is None else initiator
+        self.undo_stack.push(EditCommand(self, edit, text, first, who, merge_key))
         return first.change
 
     def _swap(self, done: Applied, edit: Edit, label: str, initiator: object | None) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QStandardPaths, Qt
+from PySide6.QtCore import QEventLoop, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QToolBar, QUndoView
 
@@ -65,7 +65,14 @@ class EditingActions:
         self.history.setWidget(view)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history)
         self.history.hide()
-        self.docks: list[QDockWidget] = [self.history]
+        from .annotation_dock import AnnotationDock
+
+        self.annotation_dock = AnnotationDock(self.session, window)
+        self.annotation_dock.center_requested.connect(window.map.center_on)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.annotation_dock)
+        window.tabifyDockWidget(window.event_dock, self.annotation_dock)
+        window.event_dock.raise_()
+        self.docks: list[QDockWidget] = [self.annotation_dock, self.history]
 
         self.tool_actions: dict[str, QAction] = {}
         group = QActionGroup(window)
@@ -374,6 +381,15 @@ class EditingActions:
     def offer_recovery(self) -> None:
         """At start: journals of unsaved edits left by a crash are offered, newest first; the
         default is Recover. A failed recovery is reported and never retried automatically."""
+        loader = self.window.loader
+        if loader.busy:  # a file loading behind the window: ask once it has opened (or failed)
+            def later(busy: bool) -> None:
+                if not busy:
+                    loader.busy_changed.disconnect(later)
+                    QTimer.singleShot(0, self.offer_recovery)
+
+            loader.busy_changed.connect(later)
+            return
         for info in self.window.journal.pending()[:1]:
             when = datetime.fromtimestamp(info.last_edit).strftime("%Y-%m-%d %H:%M:%S")
             name = info.path.name if info.path is not None else "an untitled scenario"

@@ -39,6 +39,8 @@ bench: $(VENV)/.test
 	$(PY) benchmarks/map_frame.py
 	$(PY) benchmarks/window_frame.py
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/editing.py
+	$(PY) benchmarks/save.py
 
 scenario: $(VENV)/.app
 	$(PY) -m changsha_replay build scenarios/changsha-1942 scenarios/changsha-1942.sqlite
@@ -47,6 +49,7 @@ screenshots: $(VENV)/.app
 	$(PY) -m changsha_replay --time 1941-12-25T12:00+08:00 --screenshot docs/images/1941-12-25-xinqiang.png
 	$(PY) -m changsha_replay --time 1942-01-05T12:00+08:00 --screenshot docs/images/1942-01-05-liuyang.png
 	$(PY) -m changsha_replay --time 1942-01-09T12:00+08:00 --screenshot docs/images/1942-01-09-encirclement.png
+	$(PY) tools/annotated_screenshot.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis .ruff_cache

@@ -115,7 +115,7 @@ def _(edit: SetInfo, scenario: Scenario) -> Applied:
         problems = validate(new)  # the span or the map changed: everything may depend on it
     else:
         problems = list(info_problems(new))
-    problems += [p for p in _info_text_problems(edit.info)]
+    problems += list(_info_text_problems(edit.info, old))
     if problems:
         raise EditError(str(problems[0]), problems)
     return Applied(new, SetInfo(old), Change(frozenset({"info"})))
@@ -141,9 +141,12 @@ def _(edit: Batch, scenario: Scenario) -> Applied:
 MAX_INFO_TEXT = {"title_en": 200, "title_zh": 200, "author": 200, "based_on": 400}
 
 
-def _info_text_problems(info: ScenarioInfo) -> Iterable[Problem]:
+def _info_text_problems(info: ScenarioInfo, old: ScenarioInfo) -> Iterable[Problem]:
+    """Limits of the texts an edit changes (a file may hold older, longer texts: those stay)."""
     for column in ("title_en", "title_zh", "description_en", "description_zh", "author", "based_on"):
         text = getattr(info, column)
+        if text == getattr(old, column):
+            continue
         limit = MAX_INFO_TEXT.get(column, 20_000)
         if not isinstance(text, str):
             yield Problem("scenario", "", column, "must be text")

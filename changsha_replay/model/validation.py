@@ -104,7 +104,7 @@ def _sides(s: Scenario) -> Iterator[Problem]:
         if count > 1:
             yield Problem("side", repr(side_id), "id", f"appears {count} times")
     for side in s.sides:
-        if not _COLOUR_RE.match(side.colour):
+        if not _COLOUR_RE.fullmatch(side.colour):
             yield Problem("side", repr(side.id), "colour", f"not a #rrggbb colour: {side.colour!r}")
     if not s.sides:
         yield Problem("side", "", "", "no sides")
@@ -330,7 +330,8 @@ MAX_ANNOTATION_VERTICES = 10_000  # positions of one annotation's geometry
 MAX_ANNOTATION_ID = 200
 MAX_RADIUS_KM = 2_000.0
 EXTENT_MARGIN_DEG = 5.0  # an annotation may lie this far outside the scenario's map extent
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters, except tab and newline
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # control characters (C0, C1), except tab and newline
+_ANY_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _annotations(s: Scenario) -> Iterator[Problem]:
@@ -346,7 +347,7 @@ def annotation_problems(a, info, units) -> Iterator[Problem]:
     """Problems of one annotation (``info``: the scenario's, for the map extent; ``units``: for the
     attachment). Every column the format declares is checked, used by the app or not."""
     row = repr(a.id)[:80]
-    if not isinstance(a.id, str) or not a.id.strip() or len(a.id) > MAX_ANNOTATION_ID or _CONTROL_RE.search(a.id):
+    if not isinstance(a.id, str) or not a.id.strip() or len(a.id) > MAX_ANNOTATION_ID or _ANY_CONTROL_RE.search(a.id):
         yield Problem("annotation", row, "id", "must be a short text without control characters")
     expected = vocab.ANNOTATION_GEOMETRY.get(a.kind)
     if expected is None:
@@ -366,7 +367,7 @@ def annotation_problems(a, info, units) -> Iterator[Problem]:
             yield Problem("annotation", row, column, f"too long ({len(text):,} characters; at most {limit:,})")
         elif _CONTROL_RE.search(text):
             yield Problem("annotation", row, column, "contains control characters")
-    if not isinstance(a.colour, str) or not _COLOUR_RE.match(a.colour):
+    if not isinstance(a.colour, str) or not _COLOUR_RE.fullmatch(a.colour):
         yield Problem("annotation", row, "colour", f"not a #rrggbb colour: {str(a.colour)[:20]!r}")
     for column, value in (("start_time", a.start), ("end_time", a.end)):
         if value is not None and not (_is_number(value) and math.isfinite(value) and value == round(value)):

@@ -296,6 +296,7 @@ class _Importer:
         self.problems: list[Problem] = []
         self.problem_count = 0
         self.used: set[str] = set()
+        self.suffix: dict[str, int] = {}  # the last "-k" tried per id
         self.fresh = 0
 
     def fail(self, message: str) -> ScenarioError:
@@ -477,10 +478,12 @@ class _Importer:
         The later parts of a split Multi- geometry get ``<id>-2``… too."""
         base = str(file_id) if type(file_id) is int else file_id
         if isinstance(base, str) and base.strip():
-            candidate, k = (base if first else None), 1
+            candidate = base if first else None
+            k = self.suffix.get(base, 1)  # where the search for a free "<id>-k" last stopped: linear, not quadratic
             while candidate is None or candidate in self.taken_ids or candidate in self.used:
                 k += 1
                 candidate = f"{base}-{k}"
+            self.suffix[base] = k
         else:
             candidate = None
             while candidate is None or candidate in self.taken_ids or candidate in self.used:

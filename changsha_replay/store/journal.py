@@ -1,19 +1,21 @@
 """The journal of unsaved edits: one JSON line per edit, appended as it happens.
 
 A crash of the program loses nothing already appended (the line is in the operating system's
-hands once ``append`` returns); ``sync`` (called by the app at most a second later, off the UI
-thread) makes it survive a power cut too. At the next start the journals left behind are
+hands once ``append`` returns); ``sync`` (called by the app at most half a second later, off the
+UI thread) makes it survive a power cut too. At the next start the journals left behind are
 offered for recovery: the base file is opened and the edits applied again in order.
 
 Layout of a journal file (``<id>.journal``): a header line ``{"journal": 1, "path": …,
 "title": …, "started": …, "app": …}`` then one line per edit ``{"at": epoch seconds, "label":
-…, "edit": <model.edits JSON>}``. A half-written last line (the crash came mid-write) is ignored.
+…, "edit": <model.edits JSON>}``. Reading stops at a half-written or damaged line (a crash
+mid-write, a full disk): the edits before it are good.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import threading
 import time
@@ -27,6 +29,11 @@ JOURNAL_VERSION = 1
 SUFFIX = ".journal"
 FAILED_SUFFIX = ".failed"
 MAX_JOURNAL_BYTES = 512 * 1024 * 1024  # far beyond a day's editing; a bigger file is not ours
+
+try:  # a journal in use is locked, so another running instance never offers it for recovery
+    import fcntl
+except ImportError:  # Windows: no advisory locks (one instance at a time is the rule there)
+    fcntl = None  # type: ignore[assignment]
 
 
 class JournalEntry(NamedTuple):
@@ -52,11 +59,13 @@ class Journal:
         folder.mkdir(parents=True, exist_ok=True)
         self.file = folder / f"{uuid.uuid4().hex}{SUFFIX}"
         self._fd: int | None = os.open(self.file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        if fcntl is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._dirty = False
         self._lock = threading.Lock()  # sync (another thread) never meets a closed descriptor
         header = {
             "journal": JOURNAL_VERSION,
-            "path": None if base is None else str(base),
+            "path": None if base is None else str(Path(base).resolve()),  # any working folder finds it
             "title": title,
             "started": time.time(),
             "app": app,
@@ -100,57 +109,79 @@ class Journal:
 
 
 def find_journals(folder: Path) -> list[JournalInfo]:
-    """Journals left behind in ``folder`` that hold at least one edit, newest first (unreadable
-    ones are skipped, and files that failed to recover are never offered again)."""
+    """Journals left behind in ``folder`` that hold at least one edit, newest first. Unreadable
+    ones, those in use by a running instance and those that failed to recover are skipped."""
     found = []
     if not folder.is_dir():
         return found
     for file in folder.glob(f"*{SUFFIX}"):
+        if _in_use(file):
+            continue
         try:
             header, entries = read_journal(file)
         except ScenarioError:
             continue
         if entries:
-            path = header.get("path")
-            title = str(header.get("title", ""))
-            found.append(JournalInfo(file, Path(path) if path else None, title, len(entries), entries[-1].at))
+            path = header["path"]
+            found.append(JournalInfo(file, Path(path) if path else None, header["title"], len(entries), entries[-1].at))
     return sorted(found, key=lambda j: j.last_edit, reverse=True)
 
 
+def _in_use(file: Path) -> bool:
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(file, os.O_RDONLY)
+    except OSError:
+        return True  # cannot even be opened: not ours to offer
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also releases the probe's lock
+    return False
+
+
 def read_journal(file: Path) -> tuple[dict, list[JournalEntry]]:
-    """The header and the complete entries of a journal; ScenarioError when it is none."""
+    """The header and the entries of a journal up to the first incomplete or damaged line (a
+    crash mid-write, a full disk); ScenarioError when the file is no journal at all."""
     try:
         if file.stat().st_size > MAX_JOURNAL_BYTES:
             raise ScenarioError(f"{file.name}: too large to be a journal")
         data = file.read_bytes()
     except OSError as exc:
         raise ScenarioError(f"{file.name}: cannot be read ({exc.strerror or exc})") from None
-    lines = data.split(b"\n")
-    complete, tail = lines[:-1], lines[-1]  # the tail is empty, or a line cut short by a crash
-    del tail
-    if not complete:
+    lines = data.split(b"\n")[:-1]  # what follows the last newline is a line cut short
+    if not lines:
         raise ScenarioError(f"{file.name}: empty journal")
     try:
-        header = json.loads(complete[0])
+        header = json.loads(lines[0], parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise ScenarioError(f"{file.name}: not a journal") from None
-    if not isinstance(header, dict) or header.get("journal") != JOURNAL_VERSION:
+    if (
+        not isinstance(header, dict)
+        or header.get("journal") != JOURNAL_VERSION
+        or not isinstance(header.get("path"), (str, type(None)))
+        or not isinstance(header.get("title", ""), str)
+    ):
         raise ScenarioError(f"{file.name}: not a journal of this version")
+    header = {**header, "title": header.get("title", "")[:200]}
     entries = []
-    for number, line in enumerate(complete[1:], 2):
+    for line in lines[1:]:
         try:
             record = json.loads(line, parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            raise ScenarioError(f"{file.name}: line {number} is damaged") from None
-        if (
-            not isinstance(record, dict)
-            or not isinstance(record.get("at"), (int, float))
-            or not isinstance(record.get("label"), str)
-            or not isinstance(record.get("edit"), dict)
-        ):
-            raise ScenarioError(f"{file.name}: line {number} is not an edit")
-        entries.append(JournalEntry(float(record["at"]), record["label"], record["edit"]))
+            at = float(record["at"]) if isinstance(record, dict) and _number(record.get("at")) else math.nan
+        except (ValueError, RecursionError, OverflowError):
+            break
+        if not (0 <= at < 1e11) or not isinstance(record.get("label"), str) or not isinstance(record.get("edit"), dict):
+            break  # damaged from here on: the edits before it are still good
+        entries.append(JournalEntry(at, record["label"][:200], record["edit"]))
     return header, entries
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def mark_failed(file: Path) -> Path:

@@ -45,6 +45,10 @@ class EditCommand(QUndoCommand):
     def edit(self) -> Edit:
         return self._edit
 
+    @property
+    def inverse(self) -> Edit:
+        return self._inverse
+
     def redo(self) -> None:
         done, self._first = self._first, None
         if done is None:

@@ -14,7 +14,7 @@ from ..model.edits import Applied, Edit
 from ..resources import is_bundled
 from .commands import EditCommand
 
-UNDO_LIMIT = 500
+UNDO_LIMIT = 0  # none: a step keeps small records, and a limit would shift the index the saved state is known by
 
 
 class Document(QObject):
@@ -22,9 +22,9 @@ class Document(QObject):
 
     ``changed(change, initiator)`` follows every edit, undo and redo (``initiator`` is the view
     that made the edit, None for undo and redo); ``applied(label, edit)`` gives the edit as it was
-    applied, for the journal; ``modified_changed(bool)`` follows the saved state. ``reset``
-    (open, close, recover) clears the history and emits none of them: the session announces a
-    new scenario itself.
+    applied, for the journal; ``modified_changed(bool)`` follows the saved state; ``saved_to(path)``
+    follows a save. ``reset`` (open, close, recover) clears the history and emits neither
+    ``changed`` nor ``applied``: the session announces a new scenario itself.
 
     Modified means: the undo index differs from the index that was last saved (the index when
     that save *started*, so edits made while a save runs stay unsaved).
@@ -34,6 +34,7 @@ class Document(QObject):
     applied = Signal(str, object)  # label, Edit
     modified_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None
+    saved_to = Signal(object)  # Path: a save completed (the document may hold later edits)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +81,10 @@ class Document(QObject):
         making the edit) defaults to the document: only undo and redo announce None."""
         if self.scenario is None:
             raise model_edits.EditError("no scenario is open")
+        if self._saving_index is not None and self.undo_stack.index() < self._saving_index:
+            # the steps undone are being written: a new edit would drop them from the history
+            # before the file that holds them is known to be complete
+            raise model_edits.EditError("a save is running; make this change again in a moment")
         first = model_edits.apply(edit, self.scenario)  # raises before anything is pushed
         if self._saved_index > self.undo_stack.index():
             self._saved_index = -1  # the saved state is about to leave the history for good
@@ -106,6 +111,19 @@ class Document(QObject):
         self._saving_index = None
         self.set_path(path)
         self._update_modified()
+        self.saved_to.emit(path)
+
+    def steps_since_saved(self) -> list[tuple[str, object]] | None:
+        """(label, edit) that take the saved content to the current one (undos as inverses), or
+        None when the saved state is not in the history."""
+        stack, saved, now = self.undo_stack, self._saved_index, self.undo_stack.index()
+        if saved < 0 or saved > stack.count():
+            return None
+        if now >= saved:
+            commands = [stack.command(i) for i in range(saved, now)]
+            return [(c.text(), c.edit) for c in commands]
+        commands = [stack.command(i) for i in range(saved - 1, now - 1, -1)]
+        return [(f"Undo {c.text()}", c.inverse) for c in commands]
 
     def save_failed(self) -> None:
         self._saving_index = None

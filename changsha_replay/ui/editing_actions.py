@@ -101,6 +101,7 @@ class EditingActions:
         self.document.path_changed.connect(lambda _p: window._update_title())
         self.session.edited.connect(self._on_edited)
         self.session.scenario_changed.connect(self._on_scenario_changed)
+        window.journal.failed.connect(self._on_journal_failed)
         window.saver.busy_changed.connect(self._on_saving)
         window.saver.saved.connect(self._on_saved)
         window.saver.failed.connect(self._on_save_failed)
@@ -164,6 +165,16 @@ class EditingActions:
         if not (west <= lon <= east and south <= lat <= north):
             self.window.map.center_on(lat, lon)
 
+    def _on_journal_failed(self, message: str) -> None:
+        self.window.statusBar().showMessage(message)
+        box = QMessageBox(self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setWindowTitle("Edits not journaled")
+        box.setText(message)
+        box.open()
+
     # -- dialogs (tests replace these) ---------------------------------------------------
     def ask_text(self, title: str, initial: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog
@@ -215,7 +226,12 @@ class EditingActions:
         save is a Save As into the user's documents. Returns False when nothing was started
         (cancelled); with ``wait``, whether the save succeeded."""
         doc = self.document
-        if doc.scenario is None or self.window.saver.busy:
+        if doc.scenario is None:
+            return False
+        if wait:
+            self.wait_for_save()
+        elif self.window.saver.busy:
+            self.window.statusBar().showMessage("A save is still running", 4000)
             return False
         path = doc.path
         if choose or path is None or doc.bundled:
@@ -228,11 +244,7 @@ class EditingActions:
         self._save_ok = None
         self.window.saver.start(doc.scenario, path, doc.save_started())
         if wait:
-            loop = QEventLoop()
-            self.window.saver.busy_changed.connect(loop.quit)
-            while self.window.saver.busy:
-                loop.exec()
-            self.window.saver.busy_changed.disconnect(loop.quit)
+            self.wait_for_save()
             return bool(self._save_ok)
         return True
 
@@ -251,8 +263,8 @@ class EditingActions:
         info = doc.scenario.info  # type: ignore[union-attr]
         if doc.path is None or path.resolve() == doc.path.resolve():
             return True
-        original = info.title_en.split(" — ")[0] if info.based_on else info.title_en
-        renamed = info._replace(title_en=f"{original} — {path.stem}"[:200], based_on=info.title_en[:400])
+        original = info.based_on or info.title_en  # a copy of a copy is still based on the original
+        renamed = info._replace(title_en=f"{original} — {path.stem}"[:200], based_on=original[:400])
         try:
             doc.apply(SetInfo(renamed), "Name the copy")
         except EditError as exc:
@@ -283,16 +295,28 @@ class EditingActions:
 
     def maybe_save(self, reason: str) -> bool:
         """Before the document goes (open, close, quit): Save / Discard / Cancel when it has
-        unsaved changes. True when it may go."""
+        unsaved changes. True when it may go. A save in progress is waited for first."""
+        self.wait_for_save()
         if not self.document.is_modified():
             return True
         answer = self.ask_save_changes(reason)
         if answer == "cancel":
             return False
         if answer == "discard":
-            self.window.journal.discard()
+            self.window.journal.discarded = True  # the journal goes with the document (or at quit)
             return True
         return self.save_document(wait=True)
+
+    def wait_for_save(self) -> None:
+        """Let a running save finish and report (the window keeps painting meanwhile)."""
+        saver = self.window.saver
+        if not saver.busy:
+            return
+        loop = QEventLoop()
+        saver.busy_changed.connect(loop.quit)
+        while saver.busy:
+            loop.exec()
+        saver.busy_changed.disconnect(loop.quit)
 
     # -- annotations as GeoJSON ----------------------------------------------------------
     def import_geojson(self, path: Path | None = None) -> int:
@@ -391,9 +415,12 @@ class EditingActions:
             loader.busy_changed.connect(later)
             return
         for info in self.window.journal.pending()[:1]:
-            when = datetime.fromtimestamp(info.last_edit).strftime("%Y-%m-%d %H:%M:%S")
-            name = info.path.name if info.path is not None else "an untitled scenario"
-            answer = self.ask_recover(info.title or name, name, info.edits, when)
+            try:
+                when = datetime.fromtimestamp(info.last_edit).strftime("%Y-%m-%d %H:%M:%S")
+            except (OverflowError, OSError, ValueError):
+                when = "unknown"
+            name = plain(info.path.name) if info.path is not None else "an untitled scenario"
+            answer = self.ask_recover(plain(info.title) or name, name, info.edits, when)
             if answer == "discard":
                 self.window.journal.set_aside(info)
                 continue
@@ -406,18 +433,20 @@ class EditingActions:
             box = QMessageBox(self.window)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.setIcon(QMessageBox.Icon.Warning)
+            box.setTextFormat(Qt.TextFormat.PlainText)
             box.setWindowTitle("Recovery incomplete")
             box.setText(f"{done} of {total} edits of {name} were recovered.")
-            box.setInformativeText(f"{error}\\nThe journal was kept aside and will not be offered again.")
+            box.setInformativeText(f"{plain(error)}\nThe journal was kept aside and will not be offered again.")
             box.open()
 
     def ask_recover(self, title: str, name: str, edits: int, when: str) -> str:
         """"recover", "discard" or "later"."""
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Question)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setWindowTitle("Recover unsaved changes")
         box.setText(f"Changsha Replay stopped with {edits} unsaved edit{'s' * (edits != 1)} to “{title}”.")
-        box.setInformativeText(f"File: {name}\\nLast edit: {when}\\n\\nRecover them now?")
+        box.setInformativeText(f"File: {name}\nLast edit: {when}\n\nRecover them now?")
         recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("Not Now", QMessageBox.ButtonRole.RejectRole)
@@ -425,6 +454,12 @@ class EditingActions:
         box.exec()
         clicked = box.clickedButton()
         return "recover" if clicked is recover else "discard" if clicked is discard else "later"
+
+
+def plain(text: str, limit: int = 200) -> str:
+    """Text from a file, safe to show: control characters escaped, cut to ``limit``."""
+    shown = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text)[: limit * 2])
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _centre(geometry: dict) -> tuple[float, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths
+from PySide6.QtCore import QObject, QStandardPaths, Signal
 
 from .. import __version__
 from ..model import edits as model_edits
@@ -29,9 +29,14 @@ class JournalKeeper(QObject):
     """Appends each applied edit of the session's document to a journal file (the UI thread
     only writes a line; a background thread syncs it to the disk within ``SYNC_SECONDS``).
 
-    A journal starts with the first edit after an open or a save, and is removed when the
-    document is saved or its edits are discarded (another scenario opened, or closed).
+    A journal starts with the first edit after an open; after a save it starts again from the
+    saved file with the edits made since (those made while the save ran). It is removed when the
+    document is saved with nothing left unsaved, or its edits are discarded. If a write fails
+    (a full disk), journaling stops until the next save or open and ``failed`` says why: what was
+    written stays recoverable.
     """
+
+    failed = Signal(str)
 
     def __init__(self, session: Session, folder: Path | None = None) -> None:
         super().__init__(session)
@@ -39,31 +44,65 @@ class JournalKeeper(QObject):
         self.folder = folder or journal_folder()
         self.journal: Journal | None = None
         self.error: str | None = None  # why journaling stopped, if it did
+        self.discarded = False  # the user chose to throw the unsaved edits away
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None  # started with the first journal
         session.document.applied.connect(self._on_applied)
         session.scenario_changed.connect(self.discard)
         session.document.modified_changed.connect(self._on_modified_changed)
+        session.document.saved_to.connect(self._on_saved)
 
     def _on_applied(self, label: str, edit: object) -> None:
+        if self.error is not None:
+            return  # stopped: a journal with a gap would recover something never made
+        self.discarded = False
         try:
             if self.journal is None:
-                doc = self.session.document
-                title = doc.scenario.info.title_en if doc.scenario is not None else ""
-                self.journal = Journal(self.folder, doc.path, title, __version__)
-                if self._syncer is None:
-                    self._syncer = threading.Thread(target=self._sync_loop, name="journal-sync", daemon=True)
-                    self._syncer.start()
-            self.journal.append(label, model_edits.to_json(edit))  # type: ignore[arg-type]
+                self._start()
+            self.journal.append(label, model_edits.to_json(edit))  # type: ignore[union-attr, arg-type]
         except (OSError, ScenarioError) as exc:  # a full disk: editing goes on, unjournaled, and says so
-            self.error = f"edits are not being journaled ({getattr(exc, 'strerror', None) or exc})"
+            self._stop_journaling(exc)
 
+    def _start(self, base: Path | None = None) -> None:
+        doc = self.session.document
+        title = doc.scenario.info.title_en if doc.scenario is not None else ""
+        self.journal = Journal(self.folder, base or doc.path, title, __version__)
+        if self._syncer is None:
+            self._syncer = threading.Thread(target=self._sync_loop, name="journal-sync", daemon=True)
+            self._syncer.start()
+
+    def _stop_journaling(self, exc: BaseException) -> None:
+        journal, self.journal = self.journal, None
+        if journal is not None:
+            journal.close(remove=False)  # what it holds is good up to the failed line
+        self.error = f"Edits are no longer journaled ({getattr(exc, 'strerror', None) or exc}); save soon."
+        self.failed.emit(self.error)
+
+    def _on_saved(self, path: Path) -> None:
+        """A save completed: the journal now starts from the saved file, holding only the edits
+        made since (or none), so recovery never applies an edit to a file that holds it."""
+        self.error = None
+        old, self.journal = self.journal, None
+        document = self.session.document
+        if document.is_modified():
+            steps = document.steps_since_saved()
+            try:
+                self._start(path)
+                for label, edit in steps or ():
+                    self.journal.append(label, model_edits.to_json(edit))  # type: ignore[union-attr, arg-type]
+            except (OSError, ScenarioError) as exc:
+                self._stop_journaling(exc)
+                self.journal = old  # keep the old one rather than nothing
+                return
+        if old is not None:
+            old.close(remove=True)
     def _on_modified_changed(self, modified: bool) -> None:
         if not modified:  # saved (or undone back to what is saved): nothing left to recover
             self.discard()
 
     def discard(self) -> None:
         """The edits are saved or thrown away: the journal goes."""
+        self.error = None
         journal, self.journal = self.journal, None
         if journal is not None:
             journal.close(remove=True)
@@ -73,7 +112,7 @@ class JournalKeeper(QObject):
         self._stop.set()
         journal, self.journal = self.journal, None
         if journal is not None:
-            journal.close(remove=not self.session.document.is_modified())
+            journal.close(remove=self.discarded or not self.session.document.is_modified())
 
     def _sync_loop(self) -> None:
         while not self._stop.wait(SYNC_SECONDS):
@@ -107,9 +146,9 @@ class JournalKeeper(QObject):
             try:
                 edit = model_edits.from_json(entry.edit)
                 self.session.document.apply(edit, entry.label)
-            except (ValueError, model_edits.EditError) as exc:  # EditError is a ValueError too
+            except Exception as exc:  # a damaged or hostile journal: whatever it holds, a clear message
                 mark_failed(info.file)
-                return done, len(entries), f"edit {done + 1} ({entry.label}) cannot be applied: {exc}"
+                return done, len(entries), f"edit {done + 1} ({entry.label!r}) cannot be applied: {str(exc)[:200]!r}"
             done += 1
         info.file.unlink(missing_ok=True)
         return done, len(entries), None

@@ -233,6 +233,8 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, path: Path, scenario: Scenario) -> None:
         self._bundled_if_failed = False
+        if not self.editing.maybe_save(f"opening {path.name}"):  # edits made while it loaded
+            return
         self.session.set_scenario(scenario, path)
         self.remember(path)
 

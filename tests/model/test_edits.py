@@ -186,3 +186,20 @@ def test_fresh_ids_are_not_taken():
 def test_a_damaged_journal_entry_is_refused(data):
     with pytest.raises(ValueError):
         from_json(data)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"colour": "#112233\n"}, {"id": "a\nb"}, {"id": "a\x85b"}, {"text": "C1 \x9b control"}],
+)
+def test_control_characters_and_trailing_newlines_are_refused(change):
+    s = tiny()
+    with pytest.raises(EditError):
+        apply(SetAnnotation(s.annotations[0]._replace(**change)), s)
+
+
+def test_an_edit_of_other_scenario_properties_keeps_an_older_long_description():
+    s = tiny()
+    s = s.replace(info=s.info._replace(description_en="line one\r\nline two"))  # as read from a file
+    done = apply(SetInfo(s.info._replace(title_en="Renamed")), s)
+    assert done.scenario.info.title_en == "Renamed"

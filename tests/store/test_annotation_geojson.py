@@ -508,3 +508,12 @@ def _distance_km(lon1, lat1, lon2, lat2):
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * ag.EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def test_thousands_of_repeated_ids_each_get_the_next_free_one(tmp_path):
+    parts = [[[113.0 + i * 1e-4, 28.2], [113.0 + i * 1e-4, 28.3]] for i in range(5000)]
+    path = dump(tmp_path, collection(feature({"type": "MultiLineString", "coordinates": parts}, id="axis")))
+    found = read(path, taken={"axis-3"})
+    ids = [a.id for a in found]
+    assert len(ids) == len(set(ids)) == 5000
+    assert ids[:4] == ["axis", "axis-2", "axis-4", "axis-5"]

@@ -349,12 +349,16 @@ def test_a_newer_version_is_refused_as_newer(tmp_path):
 def test_every_vocabulary_value_of_version_2_is_read(tmp_path):
     rows = rows_v2()
     extra = rows["annotation"]
-    for i, (dash, arrowhead, span) in enumerate(zip(vocab.DASHES, vocab.ARROWHEADS, vocab.ANNOTATION_SPANS)):
+    n = max(len(vocab.DASHES), len(vocab.ARROWHEADS), len(vocab.ANNOTATION_SPANS))
+    combos = [
+        (vocab.DASHES[i % len(vocab.DASHES)], vocab.ARROWHEADS[i % len(vocab.ARROWHEADS)], vocab.ANNOTATION_SPANS[i])
+        for i in range(n)
+    ]
+    assert {c[2] for c in combos} == set(vocab.ANNOTATION_SPANS)  # every value of every vocabulary
+    for i, (dash, arrowhead, span) in enumerate(combos):
         extra.append(
             dict(id=f"v{i}", kind="arrow", geometry=LINE, dash=dash, arrowhead=arrowhead, span=span, created=T0)
         )
     path = make_file(tmp_path / "v2.sqlite", 2, rows)
     scenario = load(path, use_cache=False)
-    assert [(a.dash, a.arrowhead, a.span) for a in scenario.annotations[-3:]] == list(
-        zip(vocab.DASHES, vocab.ARROWHEADS, vocab.ANNOTATION_SPANS)
-    )
+    assert [(a.dash, a.arrowhead, a.span) for a in scenario.annotations[-n:]] == combos

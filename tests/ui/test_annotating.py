@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from changsha_replay.model.times import parse_time
 from changsha_replay.resources import default_scenario
@@ -230,6 +230,8 @@ def test_every_edit_is_journaled_and_recovered_in_a_new_window(window, qtbot, tm
     expected = window.session.scenario
     folder = tmp_path / "journal"
     assert len(list(folder.glob("*.journal"))) == 1
+    assert window.journal.pending() == []  # a journal in use is never offered
+    window.journal.close()  # as if the program had stopped: its journal stays
     other = MainWindow(settings=QSettings(str(tmp_path / "b.ini"), QSettings.Format.IniFormat), journal_folder=folder)
     qtbot.addWidget(other)
     other.editing.ask_save_changes = lambda _reason: "discard"
@@ -243,6 +245,7 @@ def test_a_journal_that_cannot_be_applied_is_set_aside_and_never_offered_again(w
     draw(window, "note")
     folder = tmp_path / "journal"
     (journal,) = folder.glob("*.journal")
+    window.journal.close()  # as if the program had stopped
     with journal.open("a") as fh:
         fh.write('{"at": 1, "label": "Bad", "edit": {"op": "remove_annotation", "id": "no-such"}}\n')
     other = MainWindow(settings=QSettings(str(tmp_path / "b.ini"), QSettings.Format.IniFormat), journal_folder=folder)
@@ -280,3 +283,88 @@ def test_annotations_travel_as_geojson_into_another_scenario_as_one_step(window,
     assert window.editing.import_geojson(path) == 3
     assert window.session.undo_stack.count() == 1
     assert [a.geometry for a in window.session.scenario.annotations[-3:]] == [a.geometry for a in drawn[-3:]]
+
+
+def _save_to(window, path):
+    window.editing.ask_save_path = lambda _s, _w, kind="scenario": path
+
+
+def test_a_new_edit_after_an_undo_during_a_save_is_refused_until_the_save_ends(window, tmp_path):
+    from changsha_replay.model.edits import EditError, SetAnnotation
+
+    draw(window, "note")
+    draw(window, "label")
+    _save_to(window, tmp_path / "x.sqlite")
+    window.editing.save_document()  # on the worker: it writes both
+    window.editing.undo.trigger()
+    note = window.session.scenario.annotations[-1]
+    with pytest.raises(EditError, match="save is running"):
+        window.session.document.apply(SetAnnotation(note._replace(text="changed")), "Edit")
+    window.editing.wait_for_save()
+    assert window.session.document.is_modified()  # the file holds the label; the window does not
+
+
+def test_edits_made_while_saving_are_journaled_against_the_saved_file(window, qtbot, tmp_path):
+    draw(window, "note")
+    target = tmp_path / "x.sqlite"
+    _save_to(window, target)
+    window.editing.save_document()
+    draw(window, "arrow")  # while it saves
+    window.editing.wait_for_save()
+    expected = window.session.scenario
+    window.journal.close()  # the program stops here
+    assert len(list((tmp_path / "journal").glob("*.journal"))) == 1  # the old one went with the save
+    other = MainWindow(
+        settings=QSettings(str(tmp_path / "b.ini"), QSettings.Format.IniFormat), journal_folder=tmp_path / "journal"
+    )
+    qtbot.addWidget(other)
+    other.editing.ask_save_changes = lambda _reason: "discard"
+    other.editing.ask_recover = lambda *_args: "recover"
+    other.editing.offer_recovery()
+    assert other.session.path == target and other.session.undo_stack.count() == 1  # only the arrow
+    assert other.session.scenario.same_content(expected)
+
+
+def test_quitting_during_a_save_waits_for_it_and_asks_nothing(window, tmp_path):
+    draw(window, "note")
+    _save_to(window, tmp_path / "x.sqlite")
+    window.editing.save_document()
+
+    def unexpected(_reason):
+        raise AssertionError("asked while the save was completing")
+
+    window.editing.ask_save_changes = unexpected
+    assert window.editing.maybe_save("quitting")
+    assert not window.session.document.is_modified()
+
+
+def test_discarding_for_an_open_that_fails_keeps_the_journal(window, qtbot, tmp_path):
+    draw(window, "note")
+    (journal,) = (tmp_path / "journal").glob("*.journal")
+    window.open_file_in_background(tmp_path / "missing.sqlite")  # the fixture answers Discard
+    qtbot.waitUntil(lambda: not window.loader.busy)
+    for box in window.findChildren(QMessageBox):
+        box.close()
+    assert window.session.document.is_modified() and journal.exists()
+
+
+def test_undo_during_a_drag_cancels_the_drag(window):
+    draw(window, "rectangle")
+    window.editing.tool_actions["select"].trigger()
+    s = window.session
+    send(window, QEvent.Type.MouseButtonPress, pt(window, 0.25, 0.22))
+    send(window, QEvent.Type.MouseMove, pt(window, 0.28, 0.26))
+    window.editing.undo.trigger()  # the rectangle goes
+    send(window, QEvent.Type.MouseButtonRelease, pt(window, 0.3, 0.28))
+    assert not [a for a in s.scenario.annotations if a.kind == "rectangle"]
+    assert s.undo_stack.index() == 0 and s.undo_stack.count() == 1  # the draw can still be redone
+
+
+def test_a_copy_of_a_copy_is_based_on_the_original_title(window, tmp_path):
+    info = window.session.scenario.info
+    draw(window, "note")
+    for name in ("a", "b"):
+        _save_to(window, tmp_path / f"{name}.sqlite")
+        assert window.editing.save_document(choose=True, wait=True)
+    saved = load(tmp_path / "b.sqlite", use_cache=False).info
+    assert (saved.title_en, saved.based_on) == (f"{info.title_en} — b", info.title_en)

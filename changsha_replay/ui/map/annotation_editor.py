@@ -122,10 +122,12 @@ class AnnotationEditor(QObject):
             self.layer.set_time(self.session.time)
         self.layer.set_selected(None)
 
-    def _on_edited(self, change, _initiator) -> None:
+    def _on_edited(self, change, initiator) -> None:
         scenario = self.session.scenario
         if scenario is None or "annotations" not in change.parts:
             return
+        if self._drag is not None and initiator is not self and self._drag[0] in change.annotations:
+            self.cancel()  # e.g. an undo during the drag: what is dragged is no longer what is there
         self.layer.update_annotations(scenario.annotations, change.annotations)
         self.layer.set_preview(None)
         self.layer.set_selected(self.session.selected_annotation)

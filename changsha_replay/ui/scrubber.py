@@ -1,4 +1,4 @@
-"""The timeline scrubber: phases as named bands, event density marks, the current time."""
+"""The timeline scrubber: phases as named bands, event density marks, annotation spans, the current time."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ _LOOP = QColor(37, 99, 235, 50)
 
 
 class Scrubber(QWidget):
-    """Click to seek; drag to scrub (playback pauses). Phases are drawn as bands, events as ticks."""
+    """Click to seek; drag to scrub (playback pauses). Phases are drawn as bands, events as ticks,
+    and the time spans of the annotations as a thin lane along the top (the selected one bolder)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +39,8 @@ class Scrubber(QWidget):
         session.time_changed.connect(self._on_time)
         session.name_mode_changed.connect(lambda _m: self.update())
         session.loop_changed.connect(lambda _l: self.update())
+        session.edited.connect(lambda change, _who: "annotations" in change.parts and self.update())
+        session.annotation_selected.connect(lambda _id: self.update())
 
     def sizeHint(self) -> QSize:
         return QSize(600, 40)
@@ -89,6 +92,8 @@ class Scrubber(QWidget):
             self.session.name_mode,
             clock.loop if clock is not None else None,
             self.font().key(),
+            id(self.session.scenario.annotations) if self.session.scenario is not None else None,
+            self.session.selected_annotation,
         )
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -131,7 +136,7 @@ class Scrubber(QWidget):
             band = QRectF(x0, track.top(), x1 - x0, track.height())
             painter.fillRect(band, _BANDS[i % 2].darker(108) if i == current else _BANDS[i % 2])
             label = f"{i + 1} {bilingual(phase.title_en, phase.title_zh, self.session.name_mode)}"
-            text_rect = band.adjusted(4, 2, -3, -track.height() / 2)
+            text_rect = band.adjusted(4, 3, -3, -track.height() / 2)
             metrics = painter.fontMetrics()
             painter.setPen(QColor("#44403c"))
             if metrics.horizontalAdvance(str(i + 1)) + 6 < band.width():
@@ -141,6 +146,7 @@ class Scrubber(QWidget):
         if loop is not None:
             x0, x1 = self._x_of(loop[0]), self._x_of(loop[1])
             painter.fillRect(QRectF(x0, track.top(), x1 - x0, track.height()), _LOOP)
+        self._draw_annotation_spans(painter, track)
         if len(self._density) and self._density.max() > 0:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(_MARKS)
@@ -151,6 +157,28 @@ class Scrubber(QWidget):
                 painter.drawRect(QRectF(track.left() + i * width, track.bottom() - h, max(width - 0.5, 1.0), h))
         painter.end()
         return pixmap
+
+    def _draw_annotation_spans(self, painter: QPainter, track: QRectF) -> None:
+        """Each annotation's time span as a line in its colour along the top of the track."""
+        scenario = self.session.scenario
+        if scenario is None or not scenario.annotations:
+            return
+        selected = None
+        painter.setPen(Qt.PenStyle.NoPen)
+        for a in scenario.annotations:
+            x0 = self._x_of(a.start) if a.start is not None else track.left()
+            x1 = self._x_of(a.end) if a.end is not None else track.right()
+            if a.id == self.session.selected_annotation:
+                selected = (a, x0, x1)
+                continue
+            colour = QColor(a.colour)
+            colour.setAlpha(150)
+            painter.setBrush(colour)
+            painter.drawRect(QRectF(x0, track.top(), max(x1 - x0, 2.0), 2.0))
+        if selected is not None:
+            a, x0, x1 = selected
+            painter.setBrush(QColor(a.colour))
+            painter.drawRect(QRectF(x0, track.top() - 1, max(x1 - x0, 3.0), 4.0))
 
     # -- mouse ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

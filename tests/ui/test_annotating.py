@@ -368,3 +368,20 @@ def test_a_copy_of_a_copy_is_based_on_the_original_title(window, tmp_path):
         assert window.editing.save_document(choose=True, wait=True)
     saved = load(tmp_path / "b.sqlite", use_cache=False).info
     assert (saved.title_en, saved.based_on) == (f"{info.title_en} — b", info.title_en)
+
+
+def test_annotation_spans_show_on_the_timeline(window):
+    scrubber = window.playback_bar.scrubber
+    draw(window, "arrow")  # this phase, in the default purple
+    a = window.session.scenario.annotations[-1]
+    image = scrubber.grab().toImage()
+    y = int(scrubber._track().top()) + 1
+    xs = [
+        x
+        for x in range(image.width())
+        if image.pixelColor(x, y).blue() > 150
+        and image.pixelColor(x, y).red() > 80
+        and image.pixelColor(x, y).green() < 100
+    ]
+    assert xs, "no span drawn"
+    assert abs(min(xs) - scrubber._x_of(a.start)) <= 2 and abs(max(xs) - scrubber._x_of(a.end)) <= 3

@@ -33,6 +33,7 @@ from ..model import vocab
 from ..model.records import Annotation, ScenarioInfo
 from ..model.times import format_time
 from ..model.validation import MAX_ANNOTATION_VERTICES, Problem, annotation_problems
+from .atomic import fsync_directory, keep_mode
 from .errors import ScenarioError
 
 FORMAT = 1  # version of the "changsha_replay" member; a larger one was made by a newer version
@@ -181,7 +182,7 @@ def write_annotations(
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        _keep_mode(target, tmp)
+        keep_mode(target, tmp)
         os.replace(tmp, target)
     except OSError as exc:
         raise ScenarioError(
@@ -190,28 +191,7 @@ def write_annotations(
     finally:
         tmp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # the file is in place; this only makes the rename durable
-        _fsync_directory(directory)
-
-
-def _keep_mode(target: Path, tmp: Path) -> None:
-    """The new file gets the old one's permissions (or the usual ones for a new file), not mkstemp's 0600."""
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_directory(directory)
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import errno
 import json
 import os
 import sqlite3
-import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -42,6 +41,7 @@ from ..model.times import format_offset, format_time
 from ..model.tracks import UnitTracks
 from ..model.validation import validate
 from ..resources import is_bundled
+from .atomic import fsync_directory, keep_mode
 from .errors import ScenarioError
 from .schema import APPLICATION_ID, DDL, FORMAT_VERSION, expected_columns
 
@@ -93,7 +93,7 @@ def save(
             raise refuse()
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
-        _keep_mode(target, tmp)
+        keep_mode(target, tmp)
         os.replace(tmp, target)
     except (OSError, sqlite3.Error, ValueError, TypeError, OverflowError, IndexError) as exc:
         # Values that validation refuses can fail the writing too: then say what is wrong with them.
@@ -102,7 +102,7 @@ def save(
         with contextlib.suppress(OSError):  # never hide the error being raised
             tmp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # the new file is in place; this only makes the rename durable
-        _fsync_directory(directory)
+        fsync_directory(directory)
 
 
 # -- error messages --------------------------------------------------------------------------
@@ -151,27 +151,6 @@ def _unchanged(target: Path) -> str:
 
 
 # -- the file --------------------------------------------------------------------------------
-def _keep_mode(target: Path, tmp: Path) -> None:
-    """The new file gets the old one's permissions (or the usual ones for a new file), not mkstemp's 0600."""
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_file(
     scenario: Scenario,
     path: Path,

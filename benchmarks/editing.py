@@ -124,8 +124,10 @@ def main() -> int:
             button = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else Qt.MouseButton.LeftButton
             held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
             QApplication.sendEvent(
-                viewport, QMouseEvent(kind, p, QPointF(viewport.mapToGlobal(p.toPoint())), button, held,
-                                      Qt.KeyboardModifier.NoModifier)
+                viewport,
+                QMouseEvent(
+                    kind, p, QPointF(viewport.mapToGlobal(p.toPoint())), button, held, Qt.KeyboardModifier.NoModifier
+                ),
             )
 
         def moves(points) -> list[float]:
@@ -228,34 +230,53 @@ def main() -> int:
         record("undo seeking to another phase to show it", away, 16)
         record("journaling an edit (UI thread)", journal, 2)
 
-        # frames while the 1 M-keyframe scenario saves on its worker
+        # frames while the 1 M-keyframe scenario saves on its worker: opened from a file and
+        # annotated (unchanged parts are copied from the file), then with no file behind it
+        from changsha_replay import store
+
         big = synthetic(ns.units, ns.save_keyframes, 100_000)
-        session.set_scenario(big, Path(folder) / "big.sqlite")
-        app.processEvents()
-        session.play()
-        gaps, t_start = [], time.perf_counter()
-        window.saver.start(big, Path(folder) / "big.sqlite", session.document.save_started())
-        last = time.perf_counter()
-        while window.saver.busy:
-            session.tick()
+        store.save(big, Path(folder) / "big.sqlite")
+        opened = store.load(Path(folder) / "big.sqlite", use_cache=False)
+        saves = {}
+        for label, scenario in (("opened from a file, annotated", opened), ("in memory", big)):
+            session.set_scenario(scenario, Path(folder) / "big.sqlite")
             app.processEvents()
-            now = time.perf_counter()
-            gaps.append(now - last)
-            if os.environ.get("EDITING_BENCH_GAPS") and now - last > 0.05:
-                print(f"    gap {1e3 * (now - last):.0f} ms at {now - t_start:.2f} s", file=sys.stderr)
-            last = now
-        save_s = time.perf_counter() - t_start
-        session.pause()
-        record(f"UI frame while saving {len(big.tracks):,} keyframes (max)", [max(gaps)], 50)
+            if scenario.origin is not None:
+                session.document.apply(SetAnnotation(random_annotations(scenario, 1, seed=9)[0]), "Draw note")
+                app.processEvents()
+            session.play()
+            gaps, t_start = [], time.perf_counter()
+            window.saver.start(
+                session.scenario, Path(folder) / f"saved-{len(saves)}.sqlite", session.document.save_started()
+            )
+            last = time.perf_counter()
+            while window.saver.busy:
+                session.tick()
+                app.processEvents()
+                now = time.perf_counter()
+                gaps.append(now - last)
+                if os.environ.get("EDITING_BENCH_GAPS") and now - last > 0.05:
+                    print(f"    gap {1e3 * (now - last):.0f} ms at {now - t_start:.2f} s", file=sys.stderr)
+                last = now
+            saves[label] = time.perf_counter() - t_start
+            session.pause()
+            record(f"UI frame while saving 1 M keyframes, {label} (max)", [max(gaps)], 50)
         window.close()
 
     print(f"editing in the window, {ns.units:,} units, {ns.annotations:,} annotations, 1600×1000 offscreen")
     for name, ms, target in results:
         median = float(np.median(ms))
         flag = "ok" if median <= target else "OVER"
-        print(f"  {name:<48} median {median:7.2f} ms  p95 {np.percentile(ms, 95):7.2f} ms  max {ms.max():7.2f} ms"
-              f"  target ≤ {target:g} ms  {flag}")
-    print(f"  saving the {len(big.tracks):,}-keyframe scenario on the worker while playing: {save_s:.2f} s")
+        print(
+            f"  {name:<48} median {median:7.2f} ms  p95 {np.percentile(ms, 95):7.2f} ms  max {ms.max():7.2f} ms"
+            f"  target ≤ {target:g} ms  {flag}"
+        )
+    for label, seconds in saves.items():
+        flag = "ok" if seconds <= 2 else "OVER"
+        print(
+            f"  saving the {len(big.tracks):,}-keyframe scenario, {label}, while playing: {seconds:.2f} s"
+            f"  target ≤ 2 s  {flag}"
+        )
     return 0
 
 

@@ -27,6 +27,9 @@ class Scenario:
     annotations: tuple[Annotation, ...] = ()
     sources: tuple[Source, ...] = ()
     credits: tuple[Credit, ...] = ()
+    #: Where the parts were read from (``store.origin.Origin``), so that saving copies what is
+    #: unchanged; not content (ignored by :meth:`same_content`), carried along by :meth:`replace`.
+    origin: object | None = dataclasses.field(default=None, repr=False)
 
     def replace(self, **changes) -> Scenario:
         """A copy with some fields replaced (the basis of undoable edits)."""

@@ -12,6 +12,7 @@ from ..model.scenario import Scenario
 from ..model.validation import Problem, validate
 from .cache import ScenarioCache, stamp
 from .errors import ScenarioError
+from .origin import Origin
 from .reader import Reader
 from .schema import FORMAT_VERSION
 from .untrusted import check_structure, check_version, open_untrusted, read_header
@@ -85,21 +86,23 @@ def load(path: str | os.PathLike, *, cache: ScenarioCache | None = None, use_cac
     """
     path = Path(path)
     check_version(path, *read_header(path))
+    before = stamp(path)
     cache = (cache or ScenarioCache.default()) if use_cache else None
     key = stamp(path, cache.min_bytes) if cache is not None else None
+    scenario = None
     if cache is not None:
         with _gc_paused():
-            cached = cache.get(key)
-        if cached is not None:
-            return cached
-    scenario, problems = _read(path)
-    if problems or scenario is None:
-        first = problems[0] if problems else "unreadable"
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ScenarioError(f"{path.name}: {first}{more}", problems)
-    if cache is not None and key is not None and stamp(path, cache.min_bytes) == key:  # unchanged while read
-        cache.put_later(key, scenario)  # after the file is read, beside whatever comes next
-    return scenario
+            scenario = cache.get(key)
+    if scenario is None:
+        scenario, problems = _read(path)
+        if problems or scenario is None:
+            first = problems[0] if problems else "unreadable"
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ScenarioError(f"{path.name}: {first}{more}", problems)
+        if cache is not None and key is not None and stamp(path, cache.min_bytes) == key:  # unchanged while read
+            cache.put_later(key, scenario)  # after the file is read, beside whatever comes next
+    # Saving copies the parts still unchanged from this file (store.origin).
+    return scenario.replace(origin=Origin.of(scenario, path, before))
 
 
 def save(

@@ -40,6 +40,9 @@ FORMAT = 1  # version of the "changsha_replay" member; a larger one was made by 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # refused before reading
 MAX_FEATURES = 10_000  # features in a file, and annotations made from them
 MAX_TOTAL_POSITIONS = 200_000  # positions in the whole file (per annotation: MAX_ANNOTATION_VERTICES)
+#: Arrays and objects in a file, bounded before parsing: an empty array costs 2 bytes in the file
+#: and some 60 in memory, so 20 MB of "[]" would take half a gigabyte once parsed.
+MAX_CONTAINERS = 2 * MAX_TOTAL_POSITIONS + 20 * MAX_FEATURES
 MAX_PROBLEMS = 50  # problems kept in a ScenarioError; the message counts the rest
 CIRCLE_VERTICES = 72  # vertices of the polygon a circle is exported as
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
@@ -51,6 +54,7 @@ _MAX_FRACTION_DIGITS = 40
 # parsing, only when the file holds many '[' at all, so that a million positions are refused before
 # json builds a million lists.
 _NUMBER_ARRAY_RE = re.compile(r"\[[ \t\n\r]*[-0-9]")
+_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PART = {"MultiPoint": "Point", "MultiLineString": "LineString", "MultiPolygon": "Polygon"}
 _DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
@@ -233,6 +237,14 @@ def read_annotations(
         if arrays > MAX_TOTAL_POSITIONS + 2 * MAX_FEATURES + 1:  # a center and a bbox per feature, a bbox
             raise ScenarioError(
                 f"{name}: too many positions (about {arrays:,}; at most {MAX_TOTAL_POSITIONS:,} in a file)"
+            )
+    if text.count("[") + text.count("{") > MAX_CONTAINERS:
+        bare = _STRING_RE.sub('""', text)  # brackets in texts are no containers
+        containers = bare.count("[") + bare.count("{")
+        del bare
+        if containers > MAX_CONTAINERS:
+            raise ScenarioError(
+                f"{name}: too many arrays and objects (about {containers:,}; at most {MAX_CONTAINERS:,} in a file)"
             )
     try:
         document = json.loads(text, parse_constant=_refuse_constant)

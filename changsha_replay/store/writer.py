@@ -15,6 +15,10 @@ Keyframes this path cannot write exactly (a time before the year 1000, a UTC off
 a negative strength …) are written row by row; the file is the same either way. Compaction
 (``compact=True``, as VACUUM did) fills a scratch database and copies it table by table into the
 new file, validation running meanwhile on this thread.
+
+A scenario read from a file carries its origin (``store.origin``): the large parts still
+unchanged since (units, places, events, features, keyframes) are copied from that file inside
+SQLite, one statement per table, and only the rest is written from memory.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from ..model.validation import validate
 from ..resources import is_bundled
 from .atomic import fsync_directory, keep_mode
 from .errors import ScenarioError
+from .origin import COPIED_PARTS, Origin, Snapshot
 from .schema import APPLICATION_ID, DDL, FORMAT_VERSION, expected_columns
 
 
@@ -87,6 +92,7 @@ def save(
         raise (refuse() if invalid() else ScenarioError(_failure(target, exc))) from None
     os.close(fd)
     tmp = Path(tmp_name)
+    saved = False
     try:
         # Validation runs while the file is compacted (on another thread): it costs no time then.
         if write_file(scenario, tmp, compact=compact, alongside=invalid) or invalid():
@@ -95,6 +101,7 @@ def save(
             os.fsync(fh.fileno())
         keep_mode(target, tmp)
         os.replace(tmp, target)
+        saved = True
     except (OSError, sqlite3.Error, ValueError, TypeError, OverflowError, IndexError) as exc:
         # Values that validation refuses can fail the writing too: then say what is wrong with them.
         raise (refuse() if invalid() else ScenarioError(_failure(target, exc))) from None
@@ -103,6 +110,8 @@ def save(
             tmp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # the new file is in place; this only makes the rename durable
         fsync_directory(directory)
+    if saved and isinstance(scenario.origin, Origin):
+        scenario.origin.moved(scenario, target)  # the next save copies from the new file
 
 
 # -- error messages --------------------------------------------------------------------------
@@ -173,22 +182,43 @@ def write_file(
     the GIL), or, without ``compact``, before writing; its result is returned, and a true result
     means the file is not wanted: the copy is stopped or the writing skipped.
     ``fast=False`` writes keyframes row by row (the plain path: slower, same content).
+
+    Parts of ``scenario`` unchanged since it was read from a file that is still as it was are
+    copied from that file (``store.origin``); when the keyframes are, the file is filled
+    directly, since the copied tables are in full pages already.
     """
+    plan = _copy_plan(scenario)
+    if plan is not None and "tracks" in plan[1]:
+        compact = False  # the bulk is copied in full pages already: no scratch database
     if not compact:
         verdict = alongside() if alongside is not None else None
         if not verdict:
-            conn = _open(path)
-            try:
-                _fill(conn, scenario, fast)
-            finally:
-                conn.close()
+            _fill_file(path, scenario, fast, plan)
         return verdict
-    conn = _open("", check_same_thread=False)  # "": a private temporary database
+    conn = _open("", check_same_thread=False, uri=True)  # "": a private temporary database
     try:
-        _fill(conn, scenario, fast)
+        try:
+            _fill(conn, scenario, fast, plan)
+        except _SourceChanged:  # start again, everything from memory
+            conn.close()
+            conn = _open("", check_same_thread=False, uri=True)
+            _fill(conn, scenario, fast, None)
         return _copy_alongside(conn, path, alongside)
     finally:
         conn.close()
+
+
+def _fill_file(path: Path, scenario: Scenario, fast: bool, plan: _Plan | None) -> None:
+    for attempt in (plan, None) if plan is not None else (None,):
+        conn = _open(path, uri=True)
+        try:
+            _fill(conn, scenario, fast, attempt)
+            return
+        except _SourceChanged:
+            pass
+        finally:
+            conn.close()
+        path.write_bytes(b"")  # start again on an empty file
 
 
 def _open(path: str | Path, **options) -> sqlite3.Connection:
@@ -206,16 +236,86 @@ def _create(conn: sqlite3.Connection) -> None:
     Database(conn, recursive_triggers=False, execute_plugins=False).executescript(DDL)
 
 
-def _fill(conn: sqlite3.Connection, scenario: Scenario, fast: bool) -> None:
+def _fill(conn: sqlite3.Connection, scenario: Scenario, fast: bool, plan: _Plan | None = None) -> None:
+    """Create the tables and fill them: from the source file where ``plan`` says a part is
+    unchanged there, else from ``scenario``. _SourceChanged when the source changed meanwhile."""
     _create(conn)
-    with conn:
-        for table, make_rows in _TABLES:
-            columns, rows = make_rows(scenario)
-            insert(conn, table, columns, rows)
-        citation_ids, citation_rows = _keyframe_citations(scenario.tracks)
-        insert(conn, "citation", _CITATION_COLUMNS, citation_rows)
-        if not (fast and _insert_keyframes_fast(conn, scenario, citation_ids)):
-            insert(conn, "keyframe", KEYFRAME_COLUMNS, keyframe_rows(scenario, citation_ids))
+    copied = _attach_source(conn, plan) if plan is not None else set()
+    try:
+        with conn:
+            for table, make_rows in _TABLES:
+                if table in copied:
+                    _copy_table(conn, table)
+                else:
+                    columns, rows = make_rows(scenario)
+                    insert(conn, table, columns, rows)
+            if "keyframe" in copied:
+                _copy_table(conn, "citation")
+                _copy_table(conn, "keyframe")
+            else:
+                citation_ids, citation_rows = _keyframe_citations(scenario.tracks)
+                insert(conn, "citation", _CITATION_COLUMNS, citation_rows)
+                if not (fast and _insert_keyframes_fast(conn, scenario, citation_ids)):
+                    insert(conn, "keyframe", KEYFRAME_COLUMNS, keyframe_rows(scenario, citation_ids))
+    finally:
+        if copied:
+            with contextlib.suppress(sqlite3.Error):  # never hide the error being raised
+                conn.execute("DETACH DATABASE source")
+    if copied and not plan[0].intact():
+        raise _SourceChanged
+
+
+# -- copying unchanged parts from the file they were read from (see store.origin) -------------
+_Plan = tuple[Snapshot, tuple[str, ...]]
+
+
+class _SourceChanged(Exception):
+    """The file being copied from changed while it was read: write everything from memory."""
+
+
+def _copy_plan(scenario: Scenario) -> _Plan | None:
+    """The file holding some of ``scenario``'s parts unchanged, and those parts; None if none."""
+    origin = scenario.origin
+    snapshot = origin.snapshot if isinstance(origin, Origin) else None
+    parts = snapshot.unchanged(scenario) if snapshot is not None else ()
+    return (snapshot, parts) if parts else None
+
+
+def _attach_source(conn: sqlite3.Connection, plan: _Plan) -> set[str]:
+    """Attach the source file read-only as ``source``; the tables to copy from it (none, and
+    nothing attached, when it is not the file read or not of this format)."""
+    snapshot, parts = plan
+    if not snapshot.intact():
+        return set()
+    try:
+        conn.execute("ATTACH DATABASE ? AS source", (snapshot.path.as_uri() + "?mode=ro",))
+    except sqlite3.Error:
+        return set()
+    try:
+        version = conn.execute("PRAGMA source.user_version").fetchone()[0]
+        application = conn.execute("PRAGMA source.application_id").fetchone()[0]
+    except sqlite3.Error:
+        version = application = None
+    if version != FORMAT_VERSION or application != APPLICATION_ID:
+        conn.execute("DETACH DATABASE source")
+        return set()
+    return {table for part in parts for table in COPIED_PARTS[part]}
+
+
+def _copy_table(conn: sqlite3.Connection, table: str) -> None:
+    """Copy ``table`` from the attached source, in its key order (one statement: no Python per row).
+
+    When the source declares the columns in our order, ``SELECT *`` lets SQLite move whole
+    records into full pages if the two tables are declared alike (its transfer optimisation,
+    as VACUUM does); otherwise, or with any other difference, it inserts row by row, with the
+    same result."""
+    expected = expected_columns()[table]
+    declared = tuple(row[1] for row in conn.execute(f"PRAGMA source.table_info({table})"))
+    if declared == expected:
+        conn.execute(f"INSERT INTO main.{table} SELECT * FROM source.{table}")
+    else:
+        columns = ", ".join(expected)
+        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM source.{table}")
 
 
 def _copy_alongside(conn: sqlite3.Connection, path: Path, alongside: Callable[[], object] | None) -> object:

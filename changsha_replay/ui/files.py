@@ -13,6 +13,14 @@ from ..model import Scenario
 from ..store import ScenarioError, save
 
 
+def save_document(scenario: Scenario, path: Path) -> None:
+    """``store.save`` without validating again: a document is valid by construction (read from a
+    file that validated, then changed only by edits that each check what they affect, journal
+    recovery included). Validation is pure Python, and Python on a worker thread starves the
+    GUI thread of the GIL (measured: one frame took as long as the whole 1.5 s of work)."""
+    save(scenario, path, check=False)
+
+
 class ScenarioSaver(QObject):
     """Saves one scenario at a time with ``store.save`` on a worker thread.
 
@@ -27,7 +35,9 @@ class ScenarioSaver(QObject):
     busy_changed = Signal(bool)
     _done = Signal(object, object, object)  # from the worker: path, token, error or None
 
-    def __init__(self, parent: QObject | None = None, save_file: Callable[[Scenario, Path], None] = save) -> None:
+    def __init__(
+        self, parent: QObject | None = None, save_file: Callable[[Scenario, Path], None] = save_document
+    ) -> None:
         super().__init__(parent)
         self._save_file = save_file
         self._thread: threading.Thread | None = None

@@ -486,6 +486,19 @@ def test_many_brackets_in_text_are_not_positions(tmp_path):
     assert len(read(dump(tmp_path, collection(*texts)))) == 500
 
 
+def test_millions_of_empty_arrays_are_refused_before_parsing(tmp_path, monkeypatch):
+    # 19 MB of "[]": under the size cap, no positions, but half a gigabyte once parsed.
+    path = tmp_path / "empty.geojson"
+    path.write_text('{"type":"FeatureCollection","features":[],"x":[' + ",".join(["[]"] * 6_000_000) + "]}")
+    monkeypatch.setattr(ag.json, "loads", lambda *a, **k: pytest.fail("the file was parsed"))
+    _refused(path, r"empty.geojson: too many arrays and objects \(about 6,000,003; at most 600,000 in a file\)")
+
+
+def test_brackets_and_braces_in_texts_are_not_containers(tmp_path):
+    texts = [feature(point(), text_en='{[\\"' * 400) for _ in range(800)]  # 640,000 in texts
+    assert len(read(dump(tmp_path, collection(*texts)))) == 800
+
+
 def test_a_50_mb_file_is_refused_before_reading(tmp_path, monkeypatch):
     path = tmp_path / "big.geojson"
     with path.open("wb") as fh:

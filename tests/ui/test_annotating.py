@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from changsha_replay.model.times import parse_time
@@ -170,6 +171,33 @@ def test_dragging_a_selected_annotation_moves_it_in_one_undo_step(window):
     window.editing.undo.trigger()
     assert s.scenario.annotations[-1] == a
     assert a.start <= s.time < a.end
+
+
+def test_arrow_keys_nudge_the_selected_annotation_in_one_undo_step(window):
+    draw(window, "note")
+    window.editing.tool_actions["select"].trigger()
+    s = window.session
+    a = s.scenario.annotations[-1]
+    assert s.selected_annotation == a.id
+    steps, t = s.undo_stack.count(), s.time
+    view = window.map.view
+    view.setFocus()
+    for _ in range(3):
+        QTest.keyClick(view, Qt.Key.Key_Right)  # through the shortcut map, as a user's key
+    QTest.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    moved = s.scenario.annotations[-1]
+    size_x, size_y = window.map.viewbox.viewPixelSize()
+    k = window.map.annotator._projection().k
+    (lon0, lat0), (lon1, lat1) = a.geometry["coordinates"], moved.geometry["coordinates"]
+    assert lon1 - lon0 == pytest.approx(3 * size_x / k, abs=1e-5)
+    assert lat1 - lat0 == pytest.approx(-10 * size_y, abs=1e-5)
+    assert s.time == t  # the arrows did not step through events meanwhile
+    assert s.undo_stack.count() == steps + 1 and s.undo_stack.undoText() == "Nudge note"
+    window.editing.undo.trigger()
+    assert s.scenario.annotations[-1] == a
+    s.select_annotation(None)
+    QTest.keyClick(view, Qt.Key.Key_Right)  # nothing selected: the next event, as before
+    assert s.time > t and s.scenario.annotations[-1] == a
 
 
 def test_delete_removes_the_selected_annotation_and_undo_brings_it_back(window):

@@ -180,8 +180,39 @@ class AnnotationEditor(QObject):
         self._after(status)
         return kind != QEvent.Type.MouseMove or g.started
 
+    def nudge_key(self, event: QKeyEvent) -> tuple[int, int] | None:
+        """The nudge an arrow key asks for, in pixels (Shift: ten), when it moves the selected
+        annotation: the select tool, nothing dragged or drawn, no Ctrl (Ctrl+arrows pan)."""
+        step = _NUDGES.get(event.key())
+        if step is None or self.drawing or self.tool != "select" or self._selected() is None:
+            return None
+        modifiers = event.modifiers()
+        if modifiers & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
+            return None
+        times = 10 if modifiers & Qt.KeyboardModifier.ShiftModifier else 1
+        return step[0] * times, step[1] * times
+
+    def nudge(self, dx: float, dy: float) -> bool:
+        """Move the selected annotation by ``dx``, ``dy`` screen pixels (right, down); consecutive
+        nudges of one annotation are one undo step."""
+        a = self._selected()
+        if a is None:
+            return False
+        size_x, size_y = self.viewbox.viewPixelSize()
+        proj = self._projection()
+        moved = a._replace(geometry=_translated(a.geometry, dx * size_x / proj.k, -dy * size_y))
+        if moved == a:
+            return False
+        label = KIND_LABELS.get(a.kind, a.kind)
+        return self._apply(SetAnnotation(moved), f"Nudge {label}", merge_key=("nudge", a.id))
+
     def key(self, event: QKeyEvent) -> bool:
-        """Keys for a drawing in progress: Enter ends it, Backspace takes back a corner."""
+        """Keys for a drawing in progress (Enter ends it, Backspace takes back a corner), and the
+        arrows that nudge the selected annotation."""
+        nudge = self.nudge_key(event)
+        if nudge is not None:
+            self.nudge(*nudge)
+            return True
         if self._gesture is None or not self._gesture.started:
             return False
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -378,13 +409,20 @@ class AnnotationEditor(QObject):
             return None
         return next((a for a in scenario.annotations if a.id == annotation_id), None)
 
-    def _apply(self, edit, text: str) -> bool:
+    def _selected(self) -> Annotation | None:
+        return self._annotation(self.session.selected_annotation)
+
+    def _apply(self, edit, text: str, merge_key: object | None = None) -> bool:
         try:
-            self.session.document.apply(edit, text, initiator=self)
+            self.session.document.apply(edit, text, initiator=self, merge_key=merge_key)
         except EditError as exc:
             self.error.emit(str(exc))
             return False
         return True
+
+
+#: Arrow keys: the nudge of one press, in pixels (right, down).
+_NUDGES = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 def _lonlat(proj: Projection, x: float, y: float) -> list[float]:

@@ -498,6 +498,13 @@ class MapCanvas(QWidget):
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace):
                 event.accept()  # these keys finish or correct the drawing, not a window action
                 return True
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.ShortcutOverride
+            and self.annotator.nudge_key(event) is not None  # type: ignore[arg-type]
+        ):
+            event.accept()  # the arrows nudge the selected annotation, not step through events
+            return True
         if watched is self.view and event.type() == QEvent.Type.KeyPress and self.annotator.key(event):  # type: ignore[arg-type]
             return True
         if watched is self.view and event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):

@@ -1,0 +1,90 @@
+"""Where a scenario's parts are on disk, so that saving copies what did not change.
+
+A scenario read from a file carries an :class:`Origin`: the file, its stamp at reading, and the
+parts (units, events, tracks …) as read. Edits make new scenarios that share every part they do
+not touch, so a part that is still the very object read is still exactly what the file holds.
+Saving copies such parts from the file table by table inside SQLite (no Python per row, and
+the GIL released meanwhile) and writes only the parts that changed. The copy is used only while
+the file is provably the one read (same stamp before and after copying, same format version,
+same time zone); otherwise the whole scenario is written from memory, as before.
+
+Every scenario derived from one reading shares its Origin; a completed save moves it to the
+new file (:meth:`Origin.moved`), since the parts saved are now in that file.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .cache import FileStamp, stamp
+
+if TYPE_CHECKING:
+    from ..model.scenario import Scenario
+
+#: Parts worth copying (the large ones), with the tables that hold each.
+COPIED_PARTS: dict[str, tuple[str, ...]] = {
+    "units": ("unit", "unit_source"),
+    "places": ("place",),
+    "events": ("event", "event_unit", "event_source"),
+    "features": ("feature",),
+    "tracks": ("citation", "keyframe"),
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One file and the parts of a scenario that it holds exactly."""
+
+    path: Path
+    stamp: FileStamp
+    parts: dict[str, object]
+    time_zone: object
+
+    def unchanged(self, scenario: Scenario) -> tuple[str, ...]:
+        """The parts of ``scenario`` that are still the objects this file holds."""
+        if scenario.info.time_zone != self.time_zone:
+            return ()  # copied times would carry the old offset
+        return tuple(name for name in COPIED_PARTS if getattr(scenario, name) is self.parts.get(name))
+
+    def intact(self) -> bool:
+        """True while the file is the one read (its stamp has not changed)."""
+        return stamp(self.path) == self.stamp
+
+
+class Origin:
+    """The file that holds a scenario's parts (shared by every scenario edited from one reading)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+
+    @classmethod
+    def of(cls, scenario: Scenario, path: Path, read_from: FileStamp | None) -> Origin:
+        """The origin of ``scenario``, just read from ``path`` whose stamp was ``read_from`` before
+        reading (no snapshot when it changed meanwhile or cannot be stamped)."""
+        origin = cls()
+        origin.moved(scenario, path, read_from)
+        return origin
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        with self._lock:
+            return self._snapshot
+
+    def moved(self, scenario: Scenario, path: Path, expected: FileStamp | None = None) -> None:
+        """``scenario`` is now exactly what ``path`` holds (after reading or saving it); with
+        ``expected``, only if the file's stamp is still that."""
+        found = stamp(Path(path))
+        snapshot = None
+        if found is not None and (expected is None or found == expected):
+            parts = {name: getattr(scenario, name) for name in COPIED_PARTS}
+            snapshot = Snapshot(Path(found.path), found, parts, scenario.info.time_zone)
+        with self._lock:
+            self._snapshot = snapshot
+
+    def __repr__(self) -> str:  # never the parts: they may be huge
+        snapshot = self.snapshot
+        return f"Origin({snapshot.path if snapshot else None})"

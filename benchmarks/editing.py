@@ -222,12 +222,21 @@ def main() -> int:
             away.append(time.perf_counter() - t0)
             session.seek(t)
             app.processEvents()
+        jumps = []  # the same seek without an edit: what showing that phase costs by itself
+        for _ in range(10):
+            t0 = time.perf_counter()
+            session.seek(other.start)
+            app.processEvents()
+            jumps.append(time.perf_counter() - t0)
+            session.seek(t)
+            app.processEvents()
         record("select an annotation (click, list)", select, 16)
         record("edit reflected in every view", edit, 16)
         record("undo reflected in every view", undo, 16)
         record("redo reflected in every view", redo, 16)
         record("edit of an annotation not selected", unselected, 16)
         record("undo seeking to another phase to show it", away, 16)
+        record("the same seek without an edit (comparison)", jumps, 16)
         record("journaling an edit (UI thread)", journal, 2)
 
         # frames while the 1 M-keyframe scenario saves on its worker: opened from a file and

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from html import escape
 
+import numpy as np
 from PySide6.QtCore import (
     QAbstractListModel,
     QEvent,
@@ -203,6 +204,15 @@ class AnnotationListModel(QAbstractListModel):
         self._records = {a.id: a for a in annotations}
         t = self._session.time
         self._current = {a.id for a in annotations if is_current(a, t)}
+        self._index_spans()
+
+    def _index_spans(self) -> None:
+        """Sorted starts and ends, so that a time step tells at once whether any annotation
+        became current or stopped being (the set is the same while no bound is crossed)."""
+        records = self._records.values()
+        self._starts = np.sort(np.array([a.start for a in records if a.start is not None], float))
+        self._ends = np.sort(np.array([a.end for a in records if a.end is not None], float))
+        self._crossed: tuple[int, int] | None = None
 
     def _on_scenario(self) -> None:
         self.beginResetModel()
@@ -256,9 +266,15 @@ class AnnotationListModel(QAbstractListModel):
             (self._current.add if is_current(records[annotation_id], t) else self._current.discard)(annotation_id)
             index = self.index(self._ids.index(annotation_id))
             self.dataChanged.emit(index, index)  # every role: the proxy filters the row again
+        self._index_spans()
         self.current_changed.emit()
 
     def _on_time(self, t: float) -> None:
+        # current: start <= t <= end; the starts passed and the ends passed fix the set
+        crossed = (int(np.searchsorted(self._starts, t, "right")), int(np.searchsorted(self._ends, t, "left")))
+        if crossed == self._crossed:
+            return
+        self._crossed = crossed
         current = {i for i, a in self._records.items() if is_current(a, t)}
         flipped = current ^ self._current
         if not flipped:

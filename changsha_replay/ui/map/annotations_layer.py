@@ -12,15 +12,17 @@ a little larger than the viewport (as the basemap is), and a frame is one blit o
 
 - a pan within the margin only moves the image; past it, the image is moved and only the
   strips uncovered are drawn;
-- when the time (or the selection, a preview, the editing mode, an edit) changes which
+- when the time (or a preview, the editing mode, an edit) changes which
   annotations are shown or how, only the pixels of those annotations are drawn again, with
   whatever else lies there (a clip region);
 - a zoom draws the image afresh — once the zoom settles when that is slow, the old image
   being shown scaled meanwhile. The outlines of the lines are kept per zoom, so a redraw at
   the same zoom only fills them.
 
-What moves or changes on its own — notes attached to a unit, the selected annotation with
-its handles, a preview — is drawn over the image on every paint.
+What moves or changes on its own — notes attached to a unit, a preview, the selection's
+highlight and handles — is drawn over the image on every paint. The selected annotation stays
+in the image (selecting draws nothing again) and its lines are drawn once more over its
+highlight.
 """
 
 from __future__ import annotations
@@ -702,10 +704,10 @@ class AnnotationsLayer(OverlayItem):
     def _refresh_dynamic(self) -> None:
         """Which stored annotations are drawn on every paint rather than in the image."""
         dynamic = self._attached >= 0
-        for annotation_id in (self.selected, self._preview.ann.id if self._preview is not None else None):
-            i = self._pos.get(annotation_id) if annotation_id is not None else None
-            if i is not None:
-                dynamic[i] = True
+        preview = self._preview.ann.id if self._preview is not None else None
+        i = self._pos.get(preview) if preview is not None else None
+        if i is not None:
+            dynamic[i] = True
         self._dynamic = dynamic
 
     def invalidate(self) -> None:
@@ -741,11 +743,24 @@ class AnnotationsLayer(OverlayItem):
         dynamic = self._dynamic[order]
         preview = self._preview
         skip = preview.ann.id if preview is not None else None
-        marks = [self._marks[i] for i in order[~dynamic]]
+        on_top = self._selected_in_image()  # drawn again over everything
+        marks = [self._marks[i] for i in order[~dynamic] if self._marks[i] is not on_top]
         marks += [self._marks[i] for i in order[dynamic] if self._marks[i].ann.id != skip]
+        if on_top is not None:
+            marks.append(on_top)
         if preview is not None and preview.layer >= 0:
             marks.append(preview)
         return marks
+
+    def _selected_in_image(self) -> _Mark | None:
+        """The selected annotation when it is drawn in the image (neither dragged nor attached):
+        it stays there, so that selecting draws nothing again, and is drawn once more on top,
+        over its highlight."""
+        mark = self._selected_mark()
+        if mark is None or mark is self._preview:
+            return None
+        i = self._pos.get(mark.ann.id)
+        return mark if i is not None and not self._dynamic[i] else None
 
     def _selected_mark(self) -> _Mark | None:
         """The selected annotation as drawn (its preview when there is one), if it is drawn."""
@@ -1105,6 +1120,7 @@ class AnnotationsLayer(OverlayItem):
         selected = self._selected_mark()
         if not moving.any() and preview is None and selected is None:
             return
+        on_top = self._selected_in_image()
         p.resetTransform()
         skip = preview.ann.id if preview is not None else None
         for i in self._order[moving[self._order]].tolist():
@@ -1114,6 +1130,9 @@ class AnnotationsLayer(OverlayItem):
             if mark is selected:
                 self._draw_glow(p, mark, t, dpr)
             self._draw(p, mark, t, dpr, not self.active[i])
+        if on_top is not None:  # in the image already: its highlight, then its lines again (not its fill)
+            self._draw_glow(p, on_top, t, dpr)
+            self._draw(p, on_top, t, dpr, not self.active[self._pos[on_top.ann.id]], fill=False)
         if preview is not None and preview.layer >= 0:
             if preview is selected:
                 self._draw_glow(p, preview, t, dpr)
@@ -1121,8 +1140,9 @@ class AnnotationsLayer(OverlayItem):
         if selected is not None:
             self._draw_handles(p, selected, t)
 
-    def _draw(self, p: QPainter, mark: _Mark, t: QTransform, dpr: float, faint: bool) -> None:
-        """Paint one annotation; ``p`` has no transform (device pixels), ``t`` maps plot to device."""
+    def _draw(self, p: QPainter, mark: _Mark, t: QTransform, dpr: float, faint: bool, fill: bool = True) -> None:
+        """Paint one annotation; ``p`` has no transform (device pixels), ``t`` maps plot to device.
+        ``fill=False``: its lines and text only (drawn again over itself)."""
         if mark.kind in POINT_KINDS:
             if faint:
                 p.setOpacity(FAINT)
@@ -1132,14 +1152,14 @@ class AnnotationsLayer(OverlayItem):
         shapes = _outlines(mark, t)
         # faint: paler colours and no halo rather than the painter's opacity, with which Qt
         # fills several times slower
-        colour, fill = (mark.faint_colour, mark.faint_fill) if faint else (mark.colour, mark.fill)
+        colour, brush = (mark.faint_colour, mark.faint_fill) if faint else (mark.colour, mark.fill)
         p.setTransform(QTransform.fromTranslate(t.dx(), t.dy()))  # the outlines are at this zoom
         p.setPen(Qt.PenStyle.NoPen)
-        if shapes.fill is not None:
+        if shapes.fill is not None and fill:
             # the fill's edge lies under the outline's halo: no need to antialias it (~3× faster)
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            if fill is not None:
-                p.setBrush(fill)
+            if brush is not None:
+                p.setBrush(brush)
                 p.drawPath(shapes.fill)
             if mark.hatch is not None:  # a texture follows the painter's translation: it stays on the map
                 if faint:

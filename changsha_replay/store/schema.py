@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from functools import cache
 
+from .sqlite_gate import using_sqlite
+
 FORMAT_VERSION = 2  # PRAGMA user_version of the files written
 OLDEST_VERSION = 1  # the oldest format still read
 APPLICATION_ID = int.from_bytes(b"CSRP", "big")  # PRAGMA application_id: "a Changsha Replay scenario"
@@ -261,13 +263,14 @@ MAX_ROWS_DEFAULT = 100_000
 @cache
 def expected_columns(version: int = FORMAT_VERSION) -> dict[str, tuple[str, ...]]:
     """Table name → column names, as the DDL of ``version`` defines them."""
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.executescript(DDL_BY_VERSION[version])
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
-        return {t: tuple(r[1] for r in conn.execute(f"PRAGMA table_info({t})")) for t in tables}
-    finally:
-        conn.close()
+    with using_sqlite():
+        conn = sqlite3.connect(":memory:")
+        try:
+            conn.executescript(DDL_BY_VERSION[version])
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+            return {t: tuple(r[1] for r in conn.execute(f"PRAGMA table_info({t})")) for t in tables}
+        finally:
+            conn.close()
 
 
 def stand_ins(table: str, version: int) -> dict[str, str]:

@@ -25,6 +25,7 @@ from .schema import (
     MAX_VALUE_BYTES,
     expected_columns,
 )
+from .sqlite_gate import using_sqlite
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 MAX_FILE_BYTES = 4 * 1024**3
@@ -99,33 +100,34 @@ def open_untrusted(path: Path, deadline: float | None = None, check_every: int =
     path = Path(path)
     uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
     timer = _Deadline(DEADLINE_SECONDS if deadline is None else deadline)
-    conn = None
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=1.0)
-        conn.set_progress_handler(timer, check_every)
-        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
-        conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1_000_000)
-        conn.execute("PRAGMA trusted_schema = OFF")
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA cell_size_check = ON")
-        conn.execute("PRAGMA mmap_size = 0")
-        yield conn
-    except ScenarioError:
-        raise
-    except sqlite3.OperationalError as exc:
-        if timer.expired:
-            raise ScenarioError(
-                f"{path.name}: reading took longer than {timer.seconds:.0f} s and was stopped"
-                " (a damaged or hostile file?)"
-            ) from None
-        raise ScenarioError(f"{path.name}: cannot be read ({_sqlite_message(exc)})") from None
-    except sqlite3.DatabaseError as exc:
-        raise ScenarioError(f"{path.name}: the file is damaged ({_sqlite_message(exc)})") from None
-    except MemoryError:
-        raise ScenarioError(f"{path.name}: the file holds more data than fits in memory") from None
-    finally:
-        if conn is not None:
-            conn.close()
+    with using_sqlite():  # no fork meanwhile (store.sqlite_gate)
+        conn = None
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=1.0)
+            conn.set_progress_handler(timer, check_every)
+            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+            conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 1_000_000)
+            conn.execute("PRAGMA trusted_schema = OFF")
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("PRAGMA cell_size_check = ON")
+            conn.execute("PRAGMA mmap_size = 0")
+            yield conn
+        except ScenarioError:
+            raise
+        except sqlite3.OperationalError as exc:
+            if timer.expired:
+                raise ScenarioError(
+                    f"{path.name}: reading took longer than {timer.seconds:.0f} s and was stopped"
+                    " (a damaged or hostile file?)"
+                ) from None
+            raise ScenarioError(f"{path.name}: cannot be read ({_sqlite_message(exc)})") from None
+        except sqlite3.DatabaseError as exc:
+            raise ScenarioError(f"{path.name}: the file is damaged ({_sqlite_message(exc)})") from None
+        except MemoryError:
+            raise ScenarioError(f"{path.name}: the file holds more data than fits in memory") from None
+        finally:
+            if conn is not None:
+                conn.close()
 
 
 def _sqlite_message(exc: BaseException) -> str:

@@ -49,6 +49,7 @@ from .atomic import fsync_directory, keep_mode
 from .errors import ScenarioError
 from .origin import COPIED_PARTS, Origin, Snapshot
 from .schema import APPLICATION_ID, DDL, FORMAT_VERSION, expected_columns
+from .sqlite_gate import using_sqlite
 
 
 def save(
@@ -69,7 +70,11 @@ def save(
     bundled scenario unless the scenario builder is making it. Every failure is a ScenarioError
     that says what happened; the temporary file is removed and the previous file left as it was.
     """
-    target = Path(path)
+    with using_sqlite():  # no fork meanwhile (store.sqlite_gate)
+        _save(scenario, Path(path), check, compact, building_bundle)
+
+
+def _save(scenario: Scenario, target: Path, check: bool, compact: bool, building_bundle: bool) -> None:
     if is_bundled(target) and not building_bundle:
         raise ScenarioError(f"{target.name}: the bundled scenarios are read-only; save a copy elsewhere")
     problems: list | None = None
@@ -148,10 +153,11 @@ def _failure(target: Path, exc: BaseException) -> str:
             what = f"saving failed ({exc})"
     else:  # a value no check foresaw (only when check=False lets it through)
         what = f"a value cannot be written ({type(exc).__name__}: {str(exc)[:160]})"
-    return f"{target.name}: {what}; {_unchanged(target)}"
+    return f"{target.name}: {what}; {unchanged_note(target)}"
 
 
-def _unchanged(target: Path) -> str:
+def unchanged_note(target: Path) -> str:
+    """What a failed save did to the target: nothing."""
     try:
         exists = target.exists()
     except OSError:

@@ -923,7 +923,11 @@ class AnnotationsLayer(OverlayItem):
         c = transform.map(QPointF(*mark.anchor))
         if mark.kind in LINE_KINDS:  # just above the line
             return QRectF(c.x() - w / 2, c.y() - h - mark.pen.widthF() / 2 - 1, w, h)
-        return QRectF(c.x() - w / 2, c.y() - h / 2, w, h)
+        # An area's text goes above it, as a caption: its middle is where the units it is about
+        # stand, and their symbols and names would hide the text or be hidden by it.
+        x0, y0, x1, y1 = mark.bbox
+        top = min(transform.map(QPointF(x, y)).y() for x in (x0, x1) for y in (y0, y1))
+        return QRectF(c.x() - w / 2, top - mark.reach - h - 1, w, h)
 
     def _mark_rect(self, mark: _Mark, t: QTransform) -> QRectF:
         """The device rectangle a mark of the image paints in (``t``: plot to device)."""

@@ -1,0 +1,98 @@
+"""Saving in a forked child process, so that the window's process does no work meanwhile.
+
+A worker thread is not enough for the window: writing a scenario from memory is Python work
+(rows of events, parameters of keyframes), and a thread running Python starves the GUI thread of
+the GIL, which PySide releases and takes back around every call into Qt (measured: frames of
+100–150 ms during a 1 M-keyframe save on a thread). A forked child has its own GIL and a copy
+of the scenario for free (the pages are shared until written); the parent only waits for it.
+
+The child is forked while no thread of the parent is inside SQLite (``store.sqlite_gate``),
+never touches Qt, runs :func:`store.writer.save` at a lower priority and ends with ``os._exit``;
+its result (None or the ScenarioError) comes back through a pipe. Where there is no fork the
+save runs in the calling thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+from pathlib import Path
+
+from ..model.scenario import Scenario
+from .errors import ScenarioError
+from .origin import Origin
+from .sqlite_gate import no_sqlite
+from .writer import save, unchanged_note
+
+CAN_FORK = hasattr(os, "fork")
+CHILD_NICENESS = 5  # the window keeps the first claim on the processor
+
+
+def save_in_child(scenario: Scenario, path: str | os.PathLike, **options) -> None:
+    """``store.save(scenario, path, **options)`` in a forked child; the same result and errors."""
+    target = Path(path)
+    if not CAN_FORK:
+        save(scenario, target, **options)
+        return
+    read_end, write_end = os.pipe()
+    try:
+        with no_sqlite():
+            pid = os.fork()
+    except OSError:  # no memory or processes left for a child: save here instead
+        os.close(read_end)
+        os.close(write_end)
+        save(scenario, target, **options)
+        return
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _child(scenario, target, options, write_end)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        reply = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not reply:
+        raise ScenarioError(f"{target.name}: saving stopped unexpectedly ({_ended(status)}); {unchanged_note(target)}")
+    error = pickle.loads(reply)  # from our own child
+    if error is not None:
+        raise error
+    if isinstance(scenario.origin, Origin):
+        scenario.origin.moved(scenario, target)  # as the child did in its copy
+
+
+def _child(scenario: Scenario, target: Path, options: dict, write_end: int) -> None:
+    """Save, report, exit: no cleanup of the parent's objects (Qt's above all) runs here."""
+    code = 0
+    try:
+        gc.disable()  # a collection would write to every page of the shared heap
+        with contextlib.suppress(OSError):
+            os.nice(CHILD_NICENESS)
+        try:
+            save(scenario, target, **options)
+            error = None
+        except ScenarioError as exc:
+            error = exc
+        except BaseException as exc:  # a clear message rather than a traceback
+            error = ScenarioError(f"{target.name}: saving failed ({type(exc).__name__}: {str(exc)[:160]})")
+        try:
+            reply = pickle.dumps(error)
+        except Exception:
+            reply = pickle.dumps(ScenarioError(str(error)))
+        view = memoryview(reply)
+        while view:
+            view = view[os.write(write_end, view) :]
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        with contextlib.suppress(ValueError):
+            return f"the saving process was stopped by {signal.Signals(number).name}"
+        return f"the saving process was stopped by signal {number}"
+    return f"the saving process ended with code {os.waitstatus_to_exitcode(status)}"

@@ -413,3 +413,25 @@ def test_annotation_spans_show_on_the_timeline(window):
     ]
     assert xs, "no span drawn"
     assert abs(min(xs) - scrubber._x_of(a.start)) <= 2 and abs(max(xs) - scrubber._x_of(a.end)) <= 3
+
+
+def test_unit_labels_keep_clear_of_the_annotations_texts(window, qtbot):
+    from pathlib import Path
+
+    from PySide6.QtCore import QRectF
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "assault-on-changsha.geojson"
+    assert window.editing.import_geojson(example) == 5
+    window.session.seek(parse_time("1942-01-02T12:00:00+08:00"))
+    x0, y0, x1, y1 = window.map.projection.rect((112.86, 28.10, 113.16, 28.28))  # the README picture
+    window.map.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0)
+    labels = window.map.unit_labels
+    qtbot.waitUntil(lambda: len(labels.last_rects) > 5)
+    window.map.view.viewport().repaint()
+    layer = window.map.annotations
+    texts = layer.text_rects(layer.deviceTransform(window.map.view.viewportTransform()))
+    assert len(texts) >= 5  # the notes and the captions of the area, the circle and the arrows
+    for left, top, width, height in labels.last_rects:
+        for t_left, t_top, t_right, t_bottom in texts:
+            overlap = min(left + width, t_right) - max(left, t_left), min(top + height, t_bottom) - max(top, t_top)
+            assert overlap[0] <= 0.5 or overlap[1] <= 0.5, "a unit label over an annotation's text"

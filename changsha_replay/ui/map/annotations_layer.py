@@ -559,6 +559,9 @@ class AnnotationsLayer(OverlayItem):
         self._attached = np.zeros(0, np.int64)  # index of the unit each mark follows, or -1
         self._dynamic = np.zeros(0, bool)  # drawn on every paint, not in the image
         self.active = np.zeros(0, bool)  # in span at the current time
+        self._texts_version = 0  # bumped by every change of the marks or their texts
+        self._text_rects = np.zeros((0, 4))
+        self._text_rects_key: tuple | None = None
         self.time = -math.inf
         self.editing = False
         self.name_mode = "en"
@@ -591,6 +594,7 @@ class AnnotationsLayer(OverlayItem):
         of the same layer: areas, lines, arrows, labels, notes). Every cache is rebuilt."""
         self.projection = projection
         self._marks = [_Mark(a, projection) for a in annotations]
+        self._texts_version += 1
         if self._preview is not None:
             self._preview = _Mark(self._preview.ann, projection)
         self._reindex()
@@ -615,9 +619,40 @@ class AnnotationsLayer(OverlayItem):
             state.append(was)
         self._dirty_old += [mark for mark, was in old.values() if was != ABSENT]
         self._marks = marks
+        self._texts_version += 1
         self._reindex()
         self._image_state = np.array(state, np.int8)
         self.update()
+
+    def text_rects(self, transform: QTransform) -> np.ndarray:
+        """Device rectangles (left, top, right, bottom) of the texts drawn now under ``transform``
+        (plot to device): notes, labels and the captions of shapes, which unit labels keep clear
+        of. The same array while nothing changed (those of attached notes are added each time)."""
+        drawn = self.drawn_mask()
+        key = (tuple(_transform_values(transform)), self._texts_version, drawn.tobytes())
+        if self._text_rects_key != key:
+            fixed = np.flatnonzero(drawn & (self._attached < 0)) if len(self._attached) else np.flatnonzero(drawn)
+            self._text_rects = self._rects_of_texts(fixed.tolist(), transform)
+            self._text_rects_key = key
+        moving = np.flatnonzero(drawn & (self._attached >= 0)) if len(self._attached) else ()
+        if not len(moving):
+            return self._text_rects
+        return np.concatenate((self._text_rects, self._rects_of_texts(list(moving), transform)))
+
+    def _rects_of_texts(self, indices: list[int], transform: QTransform) -> np.ndarray:
+        rects = []
+        for i in indices:
+            mark = self._marks[i]
+            sprite = self._sprite(mark)
+            if sprite is None:
+                continue
+            if mark.kind in POINT_KINDS:
+                box = self._text_place(mark, transform)[1]
+            else:
+                box = self._shape_text_rect(mark, transform, sprite)
+            if box is not None:
+                rects.append((box.left(), box.top(), box.right(), box.bottom()))
+        return np.array(rects, dtype=float).reshape(-1, 4)
 
     def _state_of_image(self) -> np.ndarray:
         if len(self._image_state) != len(self._marks):
@@ -663,6 +698,7 @@ class AnnotationsLayer(OverlayItem):
         """The language of the texts: "en", "zh" or "both"."""
         if mode != self.name_mode:
             self.name_mode = mode
+            self._texts_version += 1
             self.invalidate()
 
     def set_unit_positions(self, x: np.ndarray, y: np.ndarray, index: Mapping[str, int]) -> None:
@@ -1236,3 +1272,7 @@ class AnnotationsLayer(OverlayItem):
             d = t.map(QPointF(hx, hy))
             p.drawRect(QRectF(round(d.x()) - s / 2, round(d.y()) - s / 2, s, s))
         p.setBrush(Qt.BrushStyle.NoBrush)
+
+
+def _transform_values(t: QTransform) -> tuple[float, ...]:
+    return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy())

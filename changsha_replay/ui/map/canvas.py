@@ -96,6 +96,7 @@ class MapCanvas(QWidget):
         self.place_labels = PlaceLabelsItem(self.places, self.units, self.unit_labels)
         self.annotator = AnnotationEditor(session, self.view, self.viewbox, lambda: self.projection, self.unit_at)
         self.annotations = self.annotator.layer
+        self.unit_labels.obstacles = self._annotation_texts  # unit names keep clear of notes
         self._items = {
             "basemap": self.basemap,
             "trails": self.trails,
@@ -404,6 +405,10 @@ class MapCanvas(QWidget):
         if on:
             self._follow()
 
+    def _annotation_texts(self, transform) -> np.ndarray:
+        """The annotations' texts as obstacles for unit labels, while the annotations are shown."""
+        return self.annotations.text_rects(transform) if self.annotations.isVisible() else _NO_RECTS
+
     # -- view ----------------------------------------------------------------------------
     def _on_view_changed(self, *args) -> None:
         km = self.km_per_pixel()
@@ -533,6 +538,9 @@ class MapCanvas(QWidget):
             Qt.Key.Key_Minus: lambda: self.zoom_by(1 / 1.5),
         }
         return actions.get(key)
+
+
+_NO_RECTS = np.zeros((0, 4))
 
 
 @functools.cache

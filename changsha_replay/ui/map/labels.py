@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -230,6 +230,8 @@ class UnitLabelsLayer(OverlayItem):
         self.limit = np.zeros(0)  # km/px up to which the label shows
         self.km_per_px = 1.0
         self.reserved = np.zeros((0, 4))  # screen rects (left, top, right, bottom) kept free of labels
+        # more of them under a view transform (the annotations' texts); the same array while unchanged
+        self.obstacles: Callable[[QTransform], np.ndarray] | None = None
         self.shown: list[int] = []  # indices drawn by the last paint
         self._was_shown = np.zeros(0, bool)
         self.last_rects: list[tuple[float, float, float, float]] = []
@@ -257,9 +259,10 @@ class UnitLabelsLayer(OverlayItem):
         """The labels to draw under a view transform, as (unit index, left, top, width, height) in
         device pixels: computed once per change and view (the place names ask first, to keep
         clear of them; the paint that follows draws the same)."""
+        obstacles = self.obstacles(transform) if self.obstacles is not None else None
         key = (self._generation, transform.m11(), transform.m22(), transform.dx(), transform.dy(), self.view_size())
-        if self._placed is None or self._placed[0] != key:
-            self._placed = (key, self._place(transform))
+        if self._placed is None or self._placed[0] != key or self._placed[2] is not obstacles:
+            self._placed = (key, self._place(transform, obstacles), obstacles)
         return self._placed[1]
 
     def paint(self, p: QPainter, *args) -> None:
@@ -270,7 +273,9 @@ class UnitLabelsLayer(OverlayItem):
         self.shown = [i for i, *_rect in placed]
         self.last_rects = [tuple(rect) for _i, *rect in placed]
 
-    def _place(self, transform: QTransform) -> list[tuple[int, float, float, float, float]]:
+    def _place(
+        self, transform: QTransform, obstacles: np.ndarray | None = None
+    ) -> list[tuple[int, float, float, float, float]]:
         units = self.units
         if units is None or units.sheet is None or not len(self.texts):
             return []
@@ -285,7 +290,8 @@ class UnitLabelsLayer(OverlayItem):
         badge = units.layout(transform).badge
         boxes[:, 1] -= ECHELON_MARK_PX
         size = self.view_size()
-        coverage = Coverage(np.concatenate((boxes, self.reserved)), *size)
+        kept_free = (boxes, self.reserved) if obstacles is None else (boxes, self.reserved, obstacles)
+        coverage = Coverage(np.concatenate(kept_free), *size)
         idx = drawn[keep]
         selected = units.selected[idx]
         order = np.lexsort((idx, ~self._was_shown[idx], self.rank[idx], ~selected))

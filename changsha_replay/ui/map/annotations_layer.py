@@ -562,6 +562,8 @@ class AnnotationsLayer(OverlayItem):
         self._texts_version = 0  # bumped by every change of the marks or their texts
         self._text_rects = np.zeros((0, 4))
         self._text_rects_key: tuple | None = None
+        self._text_cache: dict[_Mark, tuple[float, float, float, float] | None] = {}
+        self._text_cache_scale: tuple | None = None
         self.time = -math.inf
         self.editing = False
         self.name_mode = "en"
@@ -627,32 +629,47 @@ class AnnotationsLayer(OverlayItem):
     def text_rects(self, transform: QTransform) -> np.ndarray:
         """Device rectangles (left, top, right, bottom) of the texts drawn now under ``transform``
         (plot to device): notes, labels and the captions of shapes, which unit labels keep clear
-        of. The same array while nothing changed (those of attached notes are added each time)."""
+        of. The same array while nothing changed (those of attached notes are added each time).
+
+        Each mark's rectangle is kept per zoom, without the view's translation (a text's place
+        is affine in the view), so a pan or an edit measures nothing again but what changed."""
         drawn = self.drawn_mask()
-        key = (tuple(_transform_values(transform)), self._texts_version, drawn.tobytes())
+        m11, m12, m21, m22, dx, dy = _transform_values(transform)
+        if (
+            self._text_cache_scale != (m11, m12, m21, m22, self.name_mode)
+            or len(self._text_cache) > 2 * len(self._marks) + 64
+        ):
+            self._text_cache = {}
+            self._text_cache_scale = (m11, m12, m21, m22, self.name_mode)
+        key = (m11, m12, m21, m22, dx, dy, self._texts_version, drawn.tobytes())
         if self._text_rects_key != key:
             fixed = np.flatnonzero(drawn & (self._attached < 0)) if len(self._attached) else np.flatnonzero(drawn)
-            self._text_rects = self._rects_of_texts(fixed.tolist(), transform)
+            at_origin = QTransform(m11, m12, m21, m22, 0.0, 0.0)
+            cache, rows = self._text_cache, []
+            for i in fixed.tolist():
+                mark = self._marks[i]
+                rect = cache.get(mark, _UNMEASURED)
+                if rect is _UNMEASURED:
+                    rect = cache[mark] = self._text_rect(mark, at_origin)
+                if rect is not None:
+                    rows.append(rect)
+            self._text_rects = np.array(rows, dtype=float).reshape(-1, 4) + np.array((dx, dy, dx, dy))
             self._text_rects_key = key
         moving = np.flatnonzero(drawn & (self._attached >= 0)) if len(self._attached) else ()
         if not len(moving):
             return self._text_rects
-        return np.concatenate((self._text_rects, self._rects_of_texts(list(moving), transform)))
+        rects = [r for r in (self._text_rect(self._marks[i], transform) for i in moving) if r is not None]
+        return np.concatenate((self._text_rects, np.array(rects, dtype=float).reshape(-1, 4)))
 
-    def _rects_of_texts(self, indices: list[int], transform: QTransform) -> np.ndarray:
-        rects = []
-        for i in indices:
-            mark = self._marks[i]
-            sprite = self._sprite(mark)
-            if sprite is None:
-                continue
-            if mark.kind in POINT_KINDS:
-                box = self._text_place(mark, transform)[1]
-            else:
-                box = self._shape_text_rect(mark, transform, sprite)
-            if box is not None:
-                rects.append((box.left(), box.top(), box.right(), box.bottom()))
-        return np.array(rects, dtype=float).reshape(-1, 4)
+    def _text_rect(self, mark: _Mark, transform: QTransform) -> tuple[float, float, float, float] | None:
+        sprite = self._sprite(mark)
+        if sprite is None:
+            return None
+        if mark.kind in POINT_KINDS:
+            box = self._text_place(mark, transform)[1]
+        else:
+            box = self._shape_text_rect(mark, transform, sprite)
+        return None if box is None else (box.left(), box.top(), box.right(), box.bottom())
 
     def _state_of_image(self) -> np.ndarray:
         if len(self._image_state) != len(self._marks):
@@ -1133,6 +1150,12 @@ class AnnotationsLayer(OverlayItem):
             hit |= (left <= r.right()) & (right >= r.left()) & (top <= r.bottom()) & (bottom >= r.top())
         if scale <= 0:
             hit[:] = False
+        if region is not None:
+            # the bounds above allow for the longest text in every direction: test the marks they
+            # let through against where each really paints (a partial redraw draws ~10× fewer)
+            for k in np.flatnonzero(hit).tolist():
+                painted = self._mark_rect(self._marks[order[k]], T).adjusted(-1, -1, 1, 1)
+                hit[k] = any(painted.intersects(r) for r in rects)
         painter = QPainter(image)
         if region is not None:
             painter.setClipRegion(region)
@@ -1272,6 +1295,9 @@ class AnnotationsLayer(OverlayItem):
             d = t.map(QPointF(hx, hy))
             p.drawRect(QRectF(round(d.x()) - s / 2, round(d.y()) - s / 2, s, s))
         p.setBrush(Qt.BrushStyle.NoBrush)
+
+
+_UNMEASURED = object()
 
 
 def _transform_values(t: QTransform) -> tuple[float, ...]:

@@ -29,3 +29,12 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def unchanged_note(target: Path) -> str:
+    """What a failed save did to the target: nothing."""
+    try:
+        exists = target.exists()
+    except OSError:
+        exists = True
+    return "the previous file is unchanged" if exists else "nothing was written"

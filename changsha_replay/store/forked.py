@@ -22,10 +22,10 @@ import signal
 from pathlib import Path
 
 from ..model.scenario import Scenario
+from .atomic import unchanged_note
 from .errors import ScenarioError
 from .origin import Origin
 from .sqlite_gate import no_sqlite
-from .writer import save, unchanged_note
 
 CAN_FORK = hasattr(os, "fork")
 CHILD_NICENESS = 5  # the window keeps the first claim on the processor
@@ -35,7 +35,7 @@ def save_in_child(scenario: Scenario, path: str | os.PathLike, **options) -> Non
     """``store.save(scenario, path, **options)`` in a forked child; the same result and errors."""
     target = Path(path)
     if not CAN_FORK:
-        save(scenario, target, **options)
+        _save_here(scenario, target, options)
         return
     read_end, write_end = os.pipe()
     try:
@@ -44,7 +44,7 @@ def save_in_child(scenario: Scenario, path: str | os.PathLike, **options) -> Non
     except OSError:  # no memory or processes left for a child: save here instead
         os.close(read_end)
         os.close(write_end)
-        save(scenario, target, **options)
+        _save_here(scenario, target, options)
         return
     if pid == 0:  # the child: never returns
         os.close(read_end)
@@ -62,6 +62,12 @@ def save_in_child(scenario: Scenario, path: str | os.PathLike, **options) -> Non
         scenario.origin.moved(scenario, target)  # as the child did in its copy
 
 
+def _save_here(scenario: Scenario, target: Path, options: dict) -> None:
+    from .writer import save
+
+    save(scenario, target, **options)
+
+
 def _child(scenario: Scenario, target: Path, options: dict, write_end: int) -> None:
     """Save, report, exit: no cleanup of the parent's objects (Qt's above all) runs here."""
     code = 0
@@ -70,6 +76,10 @@ def _child(scenario: Scenario, target: Path, options: dict, write_end: int) -> N
         with contextlib.suppress(OSError):
             os.nice(CHILD_NICENESS)
         try:
+            # imported here: the window's process never loads the writer (nor sqlite-utils, whose
+            # import takes ~50 ms of the GIL), and the parent does no Python work for a save
+            from .writer import save
+
             save(scenario, target, **options)
             error = None
         except ScenarioError as exc:

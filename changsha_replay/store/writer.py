@@ -45,7 +45,7 @@ from ..model.times import format_offset, format_time
 from ..model.tracks import UnitTracks
 from ..model.validation import validate
 from ..resources import is_bundled
-from .atomic import fsync_directory, keep_mode
+from .atomic import fsync_directory, keep_mode, unchanged_note
 from .errors import ScenarioError
 from .origin import COPIED_PARTS, Origin, Snapshot
 from .schema import APPLICATION_ID, DDL, FORMAT_VERSION, expected_columns
@@ -154,15 +154,6 @@ def _failure(target: Path, exc: BaseException) -> str:
     else:  # a value no check foresaw (only when check=False lets it through)
         what = f"a value cannot be written ({type(exc).__name__}: {str(exc)[:160]})"
     return f"{target.name}: {what}; {unchanged_note(target)}"
-
-
-def unchanged_note(target: Path) -> str:
-    """What a failed save did to the target: nothing."""
-    try:
-        exists = target.exists()
-    except OSError:
-        exists = True
-    return "the previous file is unchanged" if exists else "nothing was written"
 
 
 # -- the file --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from factories import tiny
 from test_saving import _dump
 
-from changsha_replay.store import ScenarioError, forked, load, save, sqlite_gate
+from changsha_replay.store import ScenarioError, forked, load, save, sqlite_gate, writer
 
 pytestmark = pytest.mark.skipif(not forked.CAN_FORK, reason="no fork on this system")
 
@@ -55,7 +55,7 @@ def test_a_child_killed_while_saving_is_reported(tmp_path, monkeypatch):
     def killed(*_args, **_kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    monkeypatch.setattr(forked, "save", killed)  # in the child, which has this module as it was
+    monkeypatch.setattr(writer, "save", killed)  # in the child, which has the module as it was
     with pytest.raises(ScenarioError) as caught:
         forked.save_in_child(tiny(), tmp_path / "old.sqlite")
     assert str(caught.value) == (

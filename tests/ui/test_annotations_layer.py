@@ -407,6 +407,27 @@ def test_the_kept_image_brought_up_to_date_matches_one_drawn_afresh(m):
     assert np.abs(kept - fresh).max() <= 2
 
 
+def test_an_edit_in_place_keeps_the_image_as_one_drawn_afresh(m):
+    """Same ids in the same order (the common edit): only the changed rows are rebuilt, also
+    when one changes layer (a line made an area) or span."""
+    items = scatter(30)
+    m.set(*items, t=20.0)
+    m.rgb()
+    layer = m.layer
+    kept_marks = list(layer._marks)
+    area = EXAMPLES["area"].geometry
+    edited = list(items)
+    edited[4] = items[4]._replace(kind="area", geometry=area, colour="#00a000", start=0.0, end=None)
+    edited[7] = items[7]._replace(colour="#8000c0", start=None, end=None, text="moved on")
+    layer.update_annotations(edited, {items[4].id, items[7].id})
+    assert [mk is old for mk, old in zip(layer._marks, kept_marks)].count(False) == 2
+    order, active = layer._order.copy(), layer.active.copy()
+    kept = m.rgb()
+    layer.set_annotations(edited, layer.projection)  # everything rebuilt
+    assert np.array_equal(layer._order, order) and np.array_equal(layer.active, active)
+    assert np.abs(kept - m.rgb()).max() <= 2
+
+
 def test_update_annotations_rebuilds_only_what_changed(m):
     items = scatter(8)
     items = [a._replace(start=None, end=None) for a in items]

@@ -607,6 +607,8 @@ class AnnotationsLayer(OverlayItem):
         changed (an id missing now was removed): only their caches are rebuilt, and only their
         pixels are drawn again."""
         changed = set(changed_ids)
+        if self._update_in_place(annotations, changed):
+            return
         old = {m.ann.id: (m, int(s)) for m, s in zip(self._marks, self._state_of_image())}
         marks, state = [], []
         for a in annotations:
@@ -670,6 +672,41 @@ class AnnotationsLayer(OverlayItem):
         else:
             box = self._shape_text_rect(mark, transform, sprite)
         return None if box is None else (box.left(), box.top(), box.right(), box.bottom())
+
+    def _update_in_place(self, annotations: Sequence[Annotation], changed: set[str]) -> bool:
+        """The common edit: the same annotations in the same order, a few of them changed. Only
+        their rows are rebuilt (False, and nothing done, for any other change)."""
+        marks = self._marks
+        if len(annotations) != len(marks) or any(m.ann.id != a.id for m, a in zip(marks, annotations)):
+            return False
+        state = self._state_of_image().copy()
+        layers_before = [m.layer for m in marks]
+        rows = [i for i, a in enumerate(annotations) if a.id in changed]
+        for i, a in enumerate(annotations):
+            marks[i].ann = a  # the changed ones get new marks below
+        for i in rows:
+            if state[i] != ABSENT:
+                self._dirty_old.append(marks[i])
+            state[i] = ABSENT
+            mark = marks[i] = _Mark(annotations[i], self.projection)
+            a = mark.ann
+            self._starts[i] = -math.inf if a.start is None else a.start
+            self._ends[i] = math.inf if a.end is None else a.end
+            self._bbox[i] = mark.bbox
+            self._pad[i] = mark.pad
+        if any(marks[i].layer != layers_before[i] for i in rows):
+            layers = np.array([m.layer for m in marks], dtype=np.int64)
+            order = np.lexsort((np.arange(len(marks)), layers))
+            self._order = order[layers[order] >= 0]
+            self._drawable = layers >= 0
+        self._with_unit = [i for i, m in enumerate(marks) if m.ann.unit_id is not None and m.kind in POINT_KINDS]
+        self.active = in_span(self._starts, self._ends, self.time) & self._drawable
+        self._attach()
+        self._refresh_dynamic()
+        self._image_state = state
+        self._texts_version += 1
+        self.update()
+        return True
 
     def _state_of_image(self) -> np.ndarray:
         if len(self._image_state) != len(self._marks):

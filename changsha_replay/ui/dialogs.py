@@ -21,6 +21,7 @@ OTHER_KEYS = (
     ("Delete", "Delete the selected annotation"),
     ("V A P C R N T H", "Annotation tools: select, arrow, area, circle, rectangle, note, text label, freehand"),
     ("Enter / Backspace / Escape", "While drawing: finish, take back a corner, cancel (again: the select tool)"),
+    ("Arrows / Shift+Arrows", "With an annotation selected on the map: nudge it 1 / 10 pixels (one undo step)"),
     ("Ctrl+0", "Fit the map to the scenario"),
     ("Ctrl+G", "Fold units whose symbols would cover their superior's into it, or show them all"),
     ("Ctrl+Arrows", "Pan the map (when it has focus)"),

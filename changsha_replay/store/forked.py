@@ -24,17 +24,23 @@ from pathlib import Path
 from ..model.scenario import Scenario
 from .atomic import unchanged_note
 from .errors import ScenarioError
-from .origin import Origin
+from .origin import Origin, rows_from_memory
 from .sqlite_gate import no_sqlite
 
 CAN_FORK = hasattr(os, "fork")
 CHILD_NICENESS = 5  # the window keeps the first claim on the processor
+#: Rows written from memory above which a save forks. A fork costs the window one slower frame
+#: (after it, every page the window writes is copied once: ~30-60 ms for a large heap); below
+#: this, or when a save mostly copies from the file read (inside SQLite, the GIL released),
+#: the calling thread does it.
+FORK_ABOVE_ROWS = 10_000
 
 
 def save_in_child(scenario: Scenario, path: str | os.PathLike, **options) -> None:
-    """``store.save(scenario, path, **options)`` in a forked child; the same result and errors."""
+    """``store.save(scenario, path, **options)`` in a forked child when it writes many rows
+    from memory (else here); the same result and errors either way."""
     target = Path(path)
-    if not CAN_FORK:
+    if not CAN_FORK or rows_from_memory(scenario) <= FORK_ABOVE_ROWS:
         _save_here(scenario, target, options)
         return
     read_end, write_end = os.pipe()

@@ -88,3 +88,20 @@ class Origin:
     def __repr__(self) -> str:  # never the parts: they may be huge
         snapshot = self.snapshot
         return f"Origin({snapshot.path if snapshot else None})"
+
+
+def rows_from_memory(scenario: Scenario) -> int:
+    """About how many rows saving ``scenario`` writes from memory (the rest is copied from the
+    file it was read from, inside SQLite)."""
+    origin = scenario.origin
+    snapshot = origin.snapshot if isinstance(origin, Origin) else None
+    copied = set(snapshot.unchanged(scenario)) if snapshot is not None and snapshot.intact() else set()
+    sizes = {
+        "units": len(scenario.units),
+        "places": len(scenario.places),
+        "events": len(scenario.events),
+        "features": len(scenario.features),
+        "tracks": len(scenario.tracks),
+    }
+    written = sum(size for part, size in sizes.items() if part not in copied)
+    return written + len(scenario.annotations) + len(scenario.phases) + len(scenario.sides) + len(scenario.sources)

@@ -8,11 +8,47 @@ import time
 
 import pytest
 from factories import tiny
+from synthetic import synthetic
 from test_saving import _dump
 
 from changsha_replay.store import ScenarioError, forked, load, save, sqlite_gate, writer
 
 pytestmark = pytest.mark.skipif(not forked.CAN_FORK, reason="no fork on this system")
+
+
+@pytest.fixture(autouse=True)
+def always_fork(monkeypatch):
+    """Every save of these tests forks (small ones are otherwise saved in the calling thread)."""
+    monkeypatch.setattr(forked, "FORK_ABOVE_ROWS", -1)
+
+
+def _count_forks(monkeypatch) -> list[int]:
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork():
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(forked.os, "fork", counting_fork)
+    return forks
+
+
+def test_only_saves_that_write_many_rows_from_memory_fork(tmp_path, monkeypatch):
+    monkeypatch.setattr(forked, "FORK_ABOVE_ROWS", 10_000)
+    forks = _count_forks(monkeypatch)
+    big = synthetic(200, 60, 100)  # 12,000 keyframes
+    forked.save_in_child(tiny(), tmp_path / "small.sqlite")
+    assert forks == []
+    forked.save_in_child(big, tmp_path / "big.sqlite")
+    assert len(forks) == 1
+    opened = load(tmp_path / "big.sqlite", use_cache=False)
+    edited = opened.replace(info=opened.info._replace(title_en="Edited"))
+    forked.save_in_child(edited, tmp_path / "again.sqlite")  # copied from the file: no fork
+    assert len(forks) == 1
+    assert load(tmp_path / "again.sqlite", use_cache=False).same_content(edited)
 
 
 def test_the_child_writes_what_saving_here_writes(tmp_path):

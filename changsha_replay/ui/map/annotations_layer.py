@@ -564,6 +564,8 @@ class AnnotationsLayer(OverlayItem):
         self._text_rects_key: tuple | None = None
         self._text_cache: dict[_Mark, tuple[float, float, float, float] | None] = {}
         self._text_cache_scale: tuple | None = None
+        self._rect_cache: dict[_Mark, QRectF] = {}
+        self._rect_cache_scale: tuple | None = None
         self.time = -math.inf
         self.editing = False
         self.name_mode = "en"
@@ -1020,7 +1022,21 @@ class AnnotationsLayer(OverlayItem):
         return QRectF(c.x() - w / 2, top - mark.reach - h - 1, w, h)
 
     def _mark_rect(self, mark: _Mark, t: QTransform) -> QRectF:
-        """The device rectangle a mark of the image paints in (``t``: plot to device)."""
+        """The device rectangle a mark of the image paints in (``t``: plot to device); kept per
+        zoom without the view's translation (a note that follows a unit is measured each time)."""
+        if mark.kind in POINT_KINDS and self._unit_point(mark) is not None:
+            return self._measure_mark_rect(mark, t)
+        m11, m12, m21, m22, dx, dy = _transform_values(t)
+        scale = (m11, m12, m21, m22, self.name_mode)
+        if self._rect_cache_scale != scale or len(self._rect_cache) > 2 * len(self._marks) + 64:
+            self._rect_cache = {}
+            self._rect_cache_scale = scale
+        rect = self._rect_cache.get(mark)
+        if rect is None:
+            rect = self._rect_cache[mark] = self._measure_mark_rect(mark, QTransform(m11, m12, m21, m22, 0.0, 0.0))
+        return rect.translated(dx, dy)
+
+    def _measure_mark_rect(self, mark: _Mark, t: QTransform) -> QRectF:
         if mark.kind in POINT_KINDS:
             pin, box = self._text_place(mark, t)
             r = PIN_RADIUS + 2.0

@@ -5,21 +5,24 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from operator import attrgetter
 
 import numpy as np
 
 from . import vocab
 from .records import Citation
 from .scenario import Scenario
+from .shown import shown
 from .times import format_time
 
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 _SIDC_RE = re.compile(r"^(\d{20}|[A-Za-z0-9*\-]{15})$")
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 MAX_PROBLEMS_PER_CHECK = 20  # a broken column yields a few examples and a count, not a flood
+MAX_PROBLEMS = 100  # problems of a file reported in all, then a count of the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +40,123 @@ class Problem:
             where += f" {self.row}"
         if self.column:
             where += f" [{self.column}]"
-        return f"{where}: {self.message}"
+        return shown(f"{where}: {self.message}")  # what a file holds is never printed raw
 
 
 def validate(scenario: Scenario) -> list[Problem]:
     """Every problem found in the scenario's content (empty when it is valid)."""
-    checks = (_info, _sides, _units, _phases, _tracks, _events, _places, _features, _annotations, _sources)
+    checks = (_texts, _info, _sides, _units, _phases, _tracks, _events, _places, _features, _annotations, _sources)
     problems: list[Problem] = []
     for check in checks:
         problems.extend(_capped(check(scenario)))
     return problems
 
 
+def cap(problems: Iterable[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS_PER_CHECK problems per (table, column) and MAX_PROBLEMS in all, each
+    cut followed by how many more there are (3,000 bad rows are a few lines, not 3,000)."""
+    found = list(_capped(problems))
+    if len(found) <= MAX_PROBLEMS:
+        return found
+    return [*found[:MAX_PROBLEMS], Problem("", "", "", f"… and {len(found) - MAX_PROBLEMS:,} more problems")]
+
+
 def _capped(found: Iterable[Problem]) -> Iterator[Problem]:
     """At most MAX_PROBLEMS_PER_CHECK problems per (table, column), then a count of the rest."""
     seen: Counter[tuple[str, str]] = Counter()
     for problem in found:
+        if problem.message.startswith("… and "):  # a count from an earlier cut: kept as it is
+            yield problem
+            continue
         key = (problem.table, problem.column)
         seen[key] += 1
         if seen[key] <= MAX_PROBLEMS_PER_CHECK:
             yield problem
     for (table, column), count in seen.items():
         if count > MAX_PROBLEMS_PER_CHECK:
-            yield Problem(table, "", column, f"… and {count - MAX_PROBLEMS_PER_CHECK} more problems like these")
+            yield Problem(table, "", column, f"… and {count - MAX_PROBLEMS_PER_CHECK:,} more problems like these")
+
+
+# -- what a text may hold -------------------------------------------------------------------
+#: Fields of free text: tabs and line breaks allowed. Everywhere else (names, titles, ids,
+#: vocabulary words, keys) no control character at all.
+FREE_TEXT = frozenset(
+    {"description_en", "description_zh", "summary_en", "summary_zh", "text_en", "text_zh", "note"}
+    | {"other_version_en", "other_version_zh"}
+)
+_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NOT_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: The text fields of each table's records that are checked here: ids and the texts people write.
+#: Words of a vocabulary (kinds, echelons, roles …) and references to ids are checked against
+#: their sets elsewhere, which no text with a control character belongs to; annotations have
+#: their own checks.
+_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "scenario": ("title_en", "title_zh", "description_en", "description_zh", "author", "based_on"),
+    "side": ("id", "name_en", "name_zh"),
+    "unit": (
+        "id",
+        "name_en",
+        "name_zh",
+        "commander_en",
+        "commander_zh",
+        "narrative_name_en",
+        "narrative_name_zh",
+        "note",
+    ),
+    "phase": ("id", "title_en", "title_zh", "summary_en", "summary_zh"),
+    "place": ("id", "name_en", "name_zh", "pinyin", "note"),
+    "event": ("id", "title_en", "title_zh", "text_en", "text_zh", "other_version_en", "other_version_zh"),
+    "feature": ("id", "name_en", "name_zh"),
+    "source": ("key", "title", "url", "note"),
+    "credit": ("subject", "holder", "licence", "url"),
+    "citation": ("locator",),
+}
+
+
+def _texts(s: Scenario) -> Iterator[Problem]:
+    """No NUL anywhere (it hides the rest of a text from SQL and from many programs); no control
+    character or line break in a name, a title or an id; in free text only tabs and line breaks.
+    Each field of a table is one regular-expression pass over all its values joined."""
+    citations = {c for u in s.units for c in u.sources} | {c for e in s.events for c in e.sources}
+    citations |= set(s.tracks.citations) | {p.source for p in s.places} | {f.source for f in s.features}
+    tables: dict[str, Sequence] = {
+        "scenario": [s.info],
+        "side": s.sides,
+        "unit": s.units,
+        "phase": s.phases,
+        "place": s.places,
+        "event": s.events,
+        "feature": s.features,
+        "source": s.sources,
+        "credit": s.credits,
+        "citation": sorted(citations),
+    }
+    for table, records in tables.items():
+        if not len(records):
+            continue
+        for field in _TEXT_FIELDS[table]:
+            bad = _NOT_IN_FREE_TEXT if field in FREE_TEXT else _NOT_IN_LINE
+            values = map(attrgetter(field), records)
+            try:
+                joined = " ".join(values)
+            except TypeError:  # not all text: the texts among them
+                joined = " ".join(v for v in map(attrgetter(field), records) if type(v) is str)
+            if not bad.search(joined):
+                continue
+            for record in records:
+                value = getattr(record, field)
+                if type(value) is str and (found := bad.search(value)):
+                    char = found.group()
+                    what = "a NUL character" if char == "\x00" else f"the control character {char!r}"
+                    yield Problem(table, _record_name(table, record), field, f"contains {what}")
+
+
+def _record_name(table: str, record) -> str:
+    if table == "scenario":
+        return ""
+    name = getattr(record, "id", None) or getattr(record, "key", None) or getattr(record, "source_key", None)
+    name = name or getattr(record, "unit_id", None) or getattr(record, "subject", "")
+    return repr(name[:60]) if isinstance(name, str) else ""
 
 
 def _bad_lat(value: float | None) -> bool:
@@ -130,7 +227,7 @@ def _units(s: Scenario) -> Iterator[Problem]:
             yield Problem("unit", row, "branch", f"unknown branch {u.branch!r}")
         if u.basis not in vocab.BASES:
             yield Problem("unit", row, "basis", f"unknown basis {u.basis!r}")
-        if not _SIDC_RE.match(u.sidc):
+        if not _SIDC_RE.fullmatch(u.sidc):  # (match would let a final line break through)
             yield Problem("unit", row, "sidc", f"not a 20-digit APP-6 / 2525 symbol code: {u.sidc!r}")
         if not u.name_en.strip():
             yield Problem("unit", row, "name_en", "is empty")

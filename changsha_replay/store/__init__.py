@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..model.scenario import Scenario
-from ..model.validation import Problem, validate
+from ..model.validation import Problem, cap, validate
+from . import declared
 from .cache import ScenarioCache, stamp
 from .errors import ScenarioError
 from .origin import Origin
-from .reader import Reader
+from .reader import Reader, file_version
 from .schema import FORMAT_VERSION
 from .untrusted import check_structure, check_version, open_untrusted, read_header
 from .verify import Verifier
@@ -44,18 +45,43 @@ def _read_checked(path: Path) -> tuple[Scenario | None, list[Problem]]:
         finally:
             verifier.join()  # never leave its connection open behind a failed read
         bad_tables = verifier.result()
+        # rules the format declares (types, NOT NULL, keys) of every column, read or not
+        broken = declared.problems(db, file_version(db, path), verifier.declared_bad) if verifier.declared_bad else []
         if scenario is None or bad_tables:
             # Read again, checking every value of the suspect tables, to name each culprit.
-            scenario, problems = _read_rows(db, path, frozenset(bad_tables) if scenario is not None else frozenset("*"))
-    return scenario, problems + validate(scenario)
+            careful = frozenset(bad_tables) if scenario is not None else frozenset("*")
+            try:
+                scenario, problems = _read_rows(db, path, careful)
+            except (ValueError, TypeError, OverflowError):
+                if not broken:
+                    raise
+                scenario, problems = None, []  # e.g. two citations with one id: said above
+        if scenario is not None:
+            try:
+                problems = problems + validate(scenario)
+            except (ValueError, TypeError, OverflowError):
+                if not problems:
+                    raise
+                # a stand-in for a bad value (NaN) stopped a check: the reader's problems say enough
+    return (None if broken else scenario), cap(_distinct(broken + problems))
 
 
-def _read_rows(db, path: Path, careful: frozenset[str]) -> tuple[Scenario, list[Problem]]:
+def _distinct(problems: list[Problem]) -> list[Problem]:
+    """The problems without repeats (a value may break a declared rule and the reader's)."""
+    return list(dict.fromkeys(problems))
+
+
+def _read_rows(db, path: Path, careful: frozenset[str]) -> tuple[Scenario | None, list[Problem]]:
     with _gc_paused():
         db.execute("BEGIN")
         try:
             reader = Reader(db, path, careful)
-            return reader.read(), reader.problems
+            try:
+                return reader.read(), reader.problems
+            except (ValueError, TypeError, OverflowError):
+                if not careful or not reader.problems:
+                    raise
+                return None, reader.problems  # a stand-in for a bad value (NaN) stopped the building
         finally:
             db.execute("COMMIT")
 

@@ -52,7 +52,8 @@ from ..model.tracks import UnitTracks
 from ..paths import cache_dir
 from .schema import FORMAT_VERSION
 
-LAYOUT = 2  # of the cache file; bump when it changes
+LAYOUT = 3  # of the cache file; bump when it changes, or when reading checks more (an entry a file earned
+#           under weaker checks must not stand in for reading it)
 MIN_BYTES = 4 * 1024 * 1024  # smaller files load in well under a second without a cache
 MAX_ENTRIES = 8
 _TRACK_COLUMNS = ("time", "lat", "lon", "strength", "status", "interpolate", "certainty", "citation", "place")

@@ -229,16 +229,19 @@ TABLES: dict[str, TableSpec] = {
 
 _STATUS_CASE = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(vocab.STATUSES))
 _CERTAINTY_CASE = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(vocab.CERTAINTIES))
+# Every rule of a keyframe row, declared or not (store.declared's rules of this table are in it):
+# a scan of a million rows is costly, so there is one.
 _KEYFRAME_BAD = " OR ".join(
     [
+        "typeof(unit_id) != 'text'",
         f"{epoch_sql('t')} IS NULL",
         "typeof(lat) NOT IN ('real', 'integer')",
         "typeof(lon) NOT IN ('real', 'integer')",
         "typeof(strength) NOT IN ('real', 'integer') OR NOT strength BETWEEN 0 AND 100",
-        f"status NOT IN ({', '.join(repr(v) for v in vocab.STATUSES)})",
-        f"certainty NOT IN ({', '.join(repr(v) for v in vocab.CERTAINTIES)})",
+        f"typeof(status) != 'text' OR status NOT IN ({', '.join(repr(v) for v in vocab.STATUSES)})",
+        f"typeof(certainty) != 'text' OR certainty NOT IN ({', '.join(repr(v) for v in vocab.CERTAINTIES)})",
         "typeof(citation_id) != 'integer'",
-        "interpolate NOT IN (0, 1)",
+        "typeof(interpolate) != 'integer' OR interpolate NOT IN (0, 1)",
     ]
 )
 
@@ -253,10 +256,11 @@ def source_sql(table: str, version: int) -> str:
     return f"(SELECT {', '.join(columns)} FROM {table})"
 
 
-def bad_value_sql(table: str, version: int | None = None) -> str:
+def bad_value_sql(table: str, version: int | None = None, also: str = "") -> str:
     """SQL counting the rows of ``table`` with a value of the wrong type, length or form in a file
-    of format ``version``. Without a version, only the columns every version read has are checked
-    (the reader checks the others itself: see ``Reader.read``)."""
+    of format ``version``, or for which the SQL condition ``also`` holds. Without a version,
+    only the columns every version read has are checked (the reader checks the others itself:
+    see ``Reader.read``)."""
     if table == "keyframe":
         return f"SELECT count(*) FROM keyframe WHERE {_KEYFRAME_BAD}"
     cols = TABLES[table].cols
@@ -265,7 +269,8 @@ def bad_value_sql(table: str, version: int | None = None) -> str:
         source = table
     else:
         source = source_sql(table, version)
-    return f"SELECT count(*) FROM {source} WHERE " + " OR ".join(_bad_sql(table, c) for c in cols)
+    where = " OR ".join(_bad_sql(table, c) for c in cols)
+    return f"SELECT count(*) FROM {source} WHERE {where}" + (f" OR {also}" if also else "")
 
 
 def _bad_sql(table: str, c: Col) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from . import declared
 from .errors import ScenarioError
-from .reader import TABLES, bad_value_sql
+from .reader import TABLES, bad_value_sql, file_version
 from .untrusted import check_integrity, open_untrusted
 
 # The deadline check is a Python call, so it must take the GIL from the thread that is reading:
@@ -21,11 +22,14 @@ _CHECK_EVERY = 1_000_000
 
 
 class Verifier:
-    """Integrity check and search for bad values, in a background thread."""
+    """Integrity check and search for bad values, in a background thread: ``bad_tables`` have a
+    value the reader must look at one by one; ``declared_bad`` break a rule the format declares
+    (store.declared: a type, NOT NULL, a key), and the file is refused naming them."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.bad_tables: set[str] = set()
+        self.declared_bad: set[str] = set()
         self._error: ScenarioError | None = None
         self._thread = threading.Thread(target=self._run, name="scenario-verifier", daemon=True)
 
@@ -37,10 +41,17 @@ class Verifier:
         try:
             with open_untrusted(self.path, check_every=_CHECK_EVERY) as db:
                 check_integrity(db, self.path)
+                version = file_version(db, self.path)
                 for table in (*TABLES, "keyframe"):
-                    (count,) = db.execute(bad_value_sql(table)).fetchone()
+                    # one scan per table for both kinds of rule (the keyframes' include the declared)
+                    also = "" if table == "keyframe" else declared.bad_rows_where(table, version)
+                    (count,) = db.execute(bad_value_sql(table, also=also)).fetchone()
                     if count:
                         self.bad_tables.add(table)
+                        if db.execute(declared.bad_rows_sql(table, version)).fetchone()[0]:
+                            self.declared_bad.add(table)
+                    if declared.shared_keys(db, table, version):
+                        self.declared_bad.add(table)
         except ScenarioError as exc:
             self._error = exc
         except Exception as exc:

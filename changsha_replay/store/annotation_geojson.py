@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..model import vocab
 from ..model.records import Annotation, ScenarioInfo
+from ..model.shown import shown
 from ..model.times import format_time
 from ..model.validation import MAX_ANNOTATION_VERTICES, Problem, annotation_problems
 from .atomic import fsync_directory, keep_mode
@@ -55,7 +56,6 @@ _MAX_FRACTION_DIGITS = 40
 # json builds a million lists.
 _NUMBER_ARRAY_RE = re.compile(r"\[[ \t\n\r]*[-0-9]")
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PART = {"MultiPoint": "Point", "MultiLineString": "LineString", "MultiPolygon": "Polygon"}
 _DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
 _KIND_OF = {"Point": "note", "LineString": "line", "Polygon": "area"}  # a feature without a kind
@@ -520,9 +520,6 @@ def _type_name(value: object) -> str:
 
 def _show(text: str, limit: int, quote: bool = False) -> str:
     """File content fit for a one-line message: truncated, control characters escaped."""
-    short = text[:limit]
     if quote:
-        shown = repr(short)
-    else:
-        shown = _CONTROL_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), short)
-    return shown + ("…" if len(text) > limit else "")
+        return repr(text[:limit]) + ("…" if len(text) > limit else "")
+    return shown(text, limit + 1 if len(text) > limit else None)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QToolBar, QUndoView
 
 from ..model.edits import EditError, SetInfo
+from ..model.shown import shown
 from ..store import ScenarioError, load
 from .map.annotation_tools import TOOLS
 
@@ -458,8 +459,7 @@ class EditingActions:
 
 def plain(text: str, limit: int = 200) -> str:
     """Text from a file, safe to show: control characters escaped, cut to ``limit``."""
-    shown = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text)[: limit * 2])
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return shown(text, limit)
 
 
 def _centre(geometry: dict) -> tuple[float, float]:

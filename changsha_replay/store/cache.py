@@ -167,9 +167,12 @@ class ScenarioCache:
             return None
         try:
             with np.load(entry, allow_pickle=False) as npz:
+                # the stamp alone first: a stale entry costs no parsing of the whole old scenario
+                if json.loads(npz["stamp"].tobytes().decode("utf-8")) != _stamp_json(key):  # type: ignore[arg-type]
+                    return None  # another version of the file: replaced on the next put
                 meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
                 if meta.get("stamp") != _stamp_json(key):  # type: ignore[arg-type]
-                    return None  # another version of the file: replaced on the next put
+                    return None
                 arrays = {name: npz[name] for name in (*_TRACK_COLUMNS, "offsets")}
             scenario = _decode(meta, arrays)
         except Exception:  # a damaged entry of a derived cache is simply dropped
@@ -209,7 +212,14 @@ class ScenarioCache:
 
             fd, tmp = tempfile.mkstemp(prefix=".scenario.", suffix=".npz", dir=entry.parent)
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, meta=np.frombuffer(meta, np.uint8), offsets=tracks.offsets, **arrays)
+                stamp = json.dumps(_stamp_json(key)).encode("utf-8")  # type: ignore[arg-type]
+                np.savez(
+                    fh,
+                    stamp=np.frombuffer(stamp, np.uint8),
+                    meta=np.frombuffer(meta, np.uint8),
+                    offsets=tracks.offsets,
+                    **arrays,
+                )
             os.replace(tmp, entry)
             tmp = None
             self._evict()

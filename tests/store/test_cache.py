@@ -221,3 +221,20 @@ def test_an_entry_made_with_other_record_fields_is_not_decoded(tmp_path, cache, 
     monkeypatch.setattr(cache_module, "_FIELDS", cache_module._records_fingerprint())
     assert before != cache_module._FIELDS
     assert cache.get(key) is None
+
+
+def test_a_stale_entry_is_found_stale_without_parsing_the_old_scenario(tmp_path, cache, monkeypatch):
+    import json
+
+    import changsha_replay.store.cache as module
+
+    path = tmp_path / "s.sqlite"
+    save(synthetic(120, 15, 400), path)
+    load(path, cache=cache)
+    cache.wait()
+    os.utime(path, ns=(1, 1))  # another version of the file as far as the stamp goes
+    parsed: list[int] = []
+    real = json.loads
+    monkeypatch.setattr(module.json, "loads", lambda text, *a, **k: parsed.append(len(text)) or real(text, *a, **k))
+    assert cache.get(stamp(path, 0)) is None
+    assert len(parsed) == 1 and parsed[0] < 1000  # the stamp, not the whole old scenario

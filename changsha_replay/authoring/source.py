@@ -156,6 +156,16 @@ def _units(entries: list[dict]) -> list[Unit]:
     return out
 
 
+def _yes(value: str, where: str) -> bool:
+    """A CSV flag: "1"/"yes"/"true" or "0"/"no"/"false"/"" (not given)."""
+    text = (value or "").strip().lower()
+    if text in ("1", "yes", "true"):
+        return True
+    if text in ("", "0", "no", "false"):
+        return False
+    raise SourceError(f"{where}: {value!r} is not 1 or 0")
+
+
 def _places(rows: list[dict[str, str]]) -> tuple[Place, ...]:
     out = []
     for n, r in enumerate(rows, 2):
@@ -173,6 +183,7 @@ def _places(rows: list[dict[str, str]]) -> tuple[Place, ...]:
                     float(r["confidence_km"]),
                     Citation(r["source_key"], r.get("locator", "")),
                     r.get("note", ""),
+                    _yes(r.get("key_place", ""), f"{where}: key_place"),
                 )
             )
         except (KeyError, ValueError, TypeError) as exc:

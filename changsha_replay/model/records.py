@@ -134,6 +134,7 @@ class Place(NamedTuple):
     confidence_km: float
     source: Citation
     note: str = ""
+    key_place: bool = False  # one of the scenario's key places: always named on the map
 
 
 class Feature(NamedTuple):

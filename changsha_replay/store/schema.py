@@ -11,7 +11,7 @@ from functools import cache
 
 from .sqlite_gate import using_sqlite
 
-FORMAT_VERSION = 2  # PRAGMA user_version of the files written
+FORMAT_VERSION = 3  # PRAGMA user_version of the files written
 OLDEST_VERSION = 1  # the oldest format still read
 APPLICATION_ID = int.from_bytes(b"CSRP", "big")  # PRAGMA application_id: "a Changsha Replay scenario"
 
@@ -185,6 +185,9 @@ ADDED_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
             "radius_km    REAL",
         ),
     },
+    3: {
+        "place": ("key_place INTEGER NOT NULL DEFAULT 0",),
+    },
 }
 
 #: What a file of an older version reads as in each column added since: SQL over its row.
@@ -206,6 +209,10 @@ STAND_INS: dict[int, dict[str, dict[str, str]]] = {
             "unit_id": "NULL",
             "radius_km": "NULL",
         },
+    },
+    3: {
+        # a city of an older file is a key place (always named on the map)
+        "place": {"key_place": "CASE WHEN kind = 'city' THEN 1 ELSE 0 END"},
     },
 }
 

@@ -474,6 +474,7 @@ def _place_rows(s: Scenario) -> Rows:
         "source_key",
         "locator",
         "note",
+        "key_place",
     )
     return columns, (
         (
@@ -488,6 +489,7 @@ def _place_rows(s: Scenario) -> Rows:
             p.source.source_key,
             p.source.locator,
             p.note,
+            int(p.key_place),
         )
         for p in s.places
     )

@@ -12,7 +12,7 @@ import pytest
 
 from changsha_replay.model import vocab
 from changsha_replay.model.times import parse_time
-from changsha_replay.store import ScenarioCache, ScenarioError, check, load
+from changsha_replay.store import ScenarioCache, ScenarioError, check, load, save
 from changsha_replay.store.cache import stamp
 from changsha_replay.store.schema import (
     APPLICATION_ID,
@@ -125,10 +125,31 @@ def edit(path, *statements):
 
 
 # -- the schema ---------------------------------------------------------------------------------
+def test_version_3_appends_a_key_place_flag():
+    assert FORMAT_VERSION == 3
+    v2, v3 = expected_columns(2), expected_columns(3)
+    assert expected_columns() == v3
+    assert v3["place"] == (*v2["place"], "key_place")
+    assert {t for t in v2 if v2[t] != v3[t]} == {"place"}
+    assert tuple(STAND_INS[3]) == ("place",) and tuple(STAND_INS[3]["place"]) == ("key_place",)
+
+
+def test_the_cities_of_a_version_2_file_are_its_key_places(tmp_path):
+    rows = rows_v2()
+    rows["place"] = [
+        dict(id="cs", name_en="Changsha", lat=28.2, lon=113.0, kind="city", confidence_km=1.0, source_key="SRC"),
+        dict(id="ds", name_en="Dongshan", lat=28.16, lon=113.07, kind="town", confidence_km=5.0, source_key="SRC"),
+    ]
+    path = make_file(tmp_path / "v2.sqlite", 2, rows)
+    scenario = load(path, use_cache=False)
+    assert [(p.id, p.key_place) for p in scenario.places] == [("cs", True), ("ds", False)]
+    save(scenario.replace(origin=None), tmp_path / "v3.sqlite")
+    again = load(tmp_path / "v3.sqlite", use_cache=False)
+    assert [(p.id, p.key_place) for p in again.places] == [("cs", True), ("ds", False)]
+
+
 def test_version_2_appends_exactly_these_columns():
-    assert FORMAT_VERSION == 2
     v1, v2 = expected_columns(1), expected_columns(2)
-    assert expected_columns() == v2
     assert list(v1) == list(v2)
     assert v2["scenario"] == (*v1["scenario"], "author", "based_on")
     added = ("text_zh", "width", "dash", "fill_opacity", "hatch", "arrowhead", "span", "unit_id", "radius_km")
@@ -337,11 +358,11 @@ def test_a_nan_or_null_in_a_number_column_is_refused(tmp_path):
 
 # -- newer versions -----------------------------------------------------------------------------
 def test_a_newer_version_is_refused_as_newer(tmp_path):
-    path = make_file(tmp_path / "v3.sqlite", 2, rows_v2())
-    edit(path, "PRAGMA user_version = 3")
+    path = make_file(tmp_path / "v4.sqlite", 3, rows_v2())
+    edit(path, "PRAGMA user_version = 4")
     with pytest.raises(ScenarioError, match="made by a newer version") as info:
         load(path, use_cache=False)
-    assert "format 3" in str(info.value)
+    assert "format 4" in str(info.value)
     with pytest.raises(ScenarioError, match="made by a newer version"):
         check(path)
 

@@ -166,3 +166,51 @@ def test_chinese_labels_have_width(canvas):
     assert labels.width[i] > 9 * 9
     canvas.grab()
     assert len(labels.shown) > 0 and all(w > 10 for _x, _y, w, _h in labels.last_rects)
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _named_first(canvas) -> list[str]:
+    placed = canvas.key_place_labels.placement(canvas.units.screen_transform())
+    return [canvas.places.places[i].id for i, *_rect in placed]
+
+
+WHEN = ["1941-12-10T00:00:00", "1942-01-02T12:00:00", "1942-01-05T12:00:00", "1942-01-09T12:00:00"]
+
+
+@pytest.mark.parametrize("when", WHEN)
+def test_the_key_places_are_always_named_ahead_of_unit_names(canvas, when):
+    canvas.session.seek(parse_time(when + "+08:00"))
+    canvas.fit_scenario()
+    canvas.grab()
+    named = _named_first(canvas)
+    assert {"changsha", "yueyang", "xiangtan"} <= set(named), named
+    first = [(x, y, x + w, y + h) for x, y, w, h in canvas.key_place_labels.last_rects]
+    units = [(x, y, x + w, y + h) for x, y, w, h in canvas.unit_labels.last_rects]
+    others = [(x, y, x + w, y + h) for x, y, w, h in canvas.places.last_rects]
+    assert not any(_overlaps(a, b) for a in first for b in units + others), when
+    assert label_rect_overlaps(canvas.key_place_labels.last_rects) == 0
+
+
+def test_the_places_of_the_phase_and_of_the_current_events_are_named_first(canvas):
+    canvas.session.seek(parse_time("1942-01-02T12:00:00+08:00"))  # Kanda refuses, at Langli
+    canvas.fit_scenario()
+    canvas.grab()
+    assert "langli" in _named_first(canvas)
+    canvas.session.seek(parse_time("1942-01-09T12:00:00+08:00"))  # "8. … Fulinpu … Yingzhu Mountain"
+    canvas.grab()
+    assert {"fulinpu", "yingzhu-mountain"} <= set(_named_first(canvas))
+    places = canvas.places
+    first = {places.places[i].id for i in np.flatnonzero(places.first)}
+    assert {"fulinpu", "yingzhu-mountain", "changsha"} <= first and "langli" not in first
+
+
+def test_the_key_places_stay_named_zoomed_in(canvas):
+    canvas.session.seek(parse_time("1942-01-02T12:00:00+08:00"))
+    canvas.fit_scenario()
+    canvas.zoom_by(8)
+    canvas.center_on(28.198, 112.97)  # the walled city, units all around it
+    canvas.grab()
+    assert "changsha" in _named_first(canvas)

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
-from ...model.records import Feature, Place
+from ...model.records import Event, Feature, Phase, Place
 from ..names import bilingual
 from . import style
 from .fonts import label_font
@@ -149,9 +149,20 @@ class PlacesLayer(StaticLayer):
         self._dotted = np.zeros(0, bool)
         self._order: list[int] = []
         self.last_rects: list[tuple[float, float, float, float]] = []
+        self.key = np.zeros(0, bool)  # the scenario's key places
+        self.first = np.zeros(0, bool)  # named first now: key places, those of the phase and events
+        self.of_events = np.zeros(0, bool)  # those of the current events (before the phase's)
+        self._named_by_phase: list[np.ndarray] = []
+        self._phase_starts = np.zeros(0)
+        self._event_start = self._event_end = np.zeros(0)
+        self._event_place = np.zeros(0, np.int64)
 
     def set_places(self, places: Sequence[Place], proj: Projection, mode: str, dpr: float) -> None:
         self.places = tuple(places)
+        self.key = np.array([bool(p.key_place) for p in self.places], dtype=bool)
+        self.first = self.key.copy()
+        self.of_events = np.zeros(len(self.places), bool)
+        self.set_story((), ())  # of these places: set_story again
         lat = np.array([p.lat for p in self.places], dtype=float)
         lon = np.array([p.lon for p in self.places], dtype=float)
         self.x, self.y = proj.xy(lat, lon)
@@ -161,6 +172,38 @@ class PlacesLayer(StaticLayer):
             for kind, (size, bold, italic, colour, _dot) in _PLACE_STYLES.items()
         }
         self.set_name_mode(mode)
+
+    def set_story(self, phases: Sequence[Phase], events: Sequence[Event]) -> None:
+        """What the phases and events name, so that their places are named first when current:
+        the places a phase's title or summary names, and the place of each event (while the
+        event is current: up to its end, or 12 hours after it)."""
+        names = [_names_of(p) for p in self.places]
+        self._named_by_phase = []
+        for phase in phases:
+            text = " ".join((phase.title_en, phase.summary_en, phase.title_zh, phase.summary_zh))
+            self._named_by_phase.append(np.array([_names_in(text, n) for n in names], dtype=bool).reshape(-1))
+        self._phase_starts = np.array([phase.start for phase in phases], dtype=float)
+        index = {p.id: i for i, p in enumerate(self.places)}
+        placed = [e for e in events if e.place_id in index]
+        self._event_start = np.array([e.time for e in placed], dtype=float)
+        self._event_end = np.array([e.end if e.end is not None else e.time + EVENT_SHOWN for e in placed], dtype=float)
+        self._event_place = np.array([index[e.place_id] for e in placed], dtype=np.int64)
+
+    def set_time(self, t: float) -> bool:
+        """The places named first at ``t``; True when they changed."""
+        first = self.key.copy()
+        if len(self._named_by_phase):
+            phase = int(np.searchsorted(self._phase_starts, t, side="right")) - 1
+            if 0 <= phase < len(self._named_by_phase) and len(self._named_by_phase[phase]) == len(first):
+                first |= self._named_by_phase[phase]
+        current = (self._event_start <= t) & (t <= self._event_end)
+        of_events = np.zeros(len(first), bool)
+        of_events[self._event_place[current]] = True
+        first |= of_events
+        if np.array_equal(first, self.first) and np.array_equal(of_events, self.of_events):
+            return False
+        self.first, self.of_events = first, of_events
+        return True
 
     def set_name_mode(self, mode: str) -> None:
         self.texts = [place_label(bilingual(p.name_en, p.name_zh, mode)) for p in self.places]
@@ -208,6 +251,35 @@ class PlacesLayer(StaticLayer):
         return self._sprites[self.kinds[i]].pixmap(self.texts[i])
 
 
+EVENT_SHOWN = 12 * 3600.0  # an event without an end is current this long (as on the map)
+
+
+def _names_of(place: Place) -> list[str]:
+    """The names a text may call a place by: its English name without remarks, and its Chinese."""
+    names = [place_label(place.name_en), place_label(place.name_zh)]
+    return [n for n in names if len(n) >= 2]
+
+
+def _names_in(text: str, names: list[str]) -> bool:
+    for name in names:
+        if name.isascii():
+            if re.search(rf"\b{re.escape(name)}\b", text):
+                return True
+        elif name in text:
+            return True
+    return False
+
+
+def _overlap(rects: np.ndarray, obstacles: np.ndarray) -> np.ndarray:
+    """Area of each rect (left, top, right, bottom) that the obstacles cover (overlaps summed)."""
+    if len(obstacles) == 0 or len(rects) == 0:
+        return np.zeros(len(rects))
+    r, o = rects[:, None, :], obstacles[None, :, :]
+    w = np.clip(np.minimum(r[..., 2], o[..., 2]) - np.maximum(r[..., 0], o[..., 0]), 0, None)
+    h = np.clip(np.minimum(r[..., 3], o[..., 3]) - np.maximum(r[..., 1], o[..., 1]), 0, None)
+    return (w * h).sum(axis=1)
+
+
 def _covered(rects: np.ndarray, obstacles: np.ndarray, width: float, height: float) -> np.ndarray:
     """Which rects (left, top, right, bottom) overlap any obstacle: compared pair by pair when
     that is cheap, else through a coverage grid (which errs on the side of covered)."""
@@ -224,11 +296,12 @@ class PlaceLabelsItem(OverlayItem):
     """The places' names, placed each paint: never over a unit's symbol or a unit's name (right
     of the place's dot, else left of it, else not at all), never over one another, cities first."""
 
-    def __init__(self, places: PlacesLayer, units, unit_labels) -> None:
+    def __init__(self, places: PlacesLayer, units, unit_labels, first: KeyPlaceLabelsItem | None = None) -> None:
         super().__init__()
         self.places = places
         self.units = units  # the UnitsLayer whose symbols the names keep clear of
         self.unit_labels = unit_labels  # and the UnitLabelsLayer whose labels they keep clear of
+        self.first = first  # the names placed before any other (key places …), kept clear of too
 
     def paint(self, p: QPainter, *args) -> None:
         places = self.places
@@ -248,6 +321,9 @@ class PlaceLabelsItem(OverlayItem):
         if self.unit_labels is not None and self.unit_labels.isVisible():
             labelled = self.unit_labels.placement(t)  # placed first: unit names matter more
             obstacles.append(np.array([(x, y, x + w_, y + h_) for _i, x, y, w_, h_ in labelled]).reshape(-1, 4))
+        if self.first is not None:
+            allowed &= ~places.first[:, None]  # those are named by the item above the units
+            obstacles.append(self.first.rects(t))
         if obstacles:
             rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
             allowed &= ~_covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
@@ -256,6 +332,122 @@ class PlaceLabelsItem(OverlayItem):
             x0, y0 = float(left[i, k]), float(top[i, k])
             p.drawPixmap(QPointF(x0, y0), places.pixmap(i))
             places.last_rects.append((x0, y0, float(w[i]), float(h[i])))
+
+
+class KeyPlaceLabelsItem(OverlayItem):
+    """The names of the places that matter now, placed before anything else and drawn above the
+    units: the scenario's key places (Changsha …), those the current phase names and those of
+    the current events. Each keeps clear of the units' symbols and of the others' dots where it
+    can (right of its dot, left, above, below, at a corner); a key place or a current event's is
+    drawn anyway where it cannot. Unit names and other place names keep clear of them."""
+
+    def __init__(self, places: PlacesLayer, units, unit_labels) -> None:
+        super().__init__()
+        self.places = places
+        self.units = units
+        self.unit_labels = unit_labels  # whose generation says when the units moved
+        self._placed: tuple[tuple, list[tuple[int, float, float, float, float]], np.ndarray] | None = None
+        self.last_rects: list[tuple[float, float, float, float]] = []  # (left, top, width, height) drawn
+        self._generation = -1  # of the unit labels (bumped when the units move) at the last look
+        self._hidden_then = 0  # names over a symbol when they were placed
+
+    def placement(self, t: QTransform) -> list[tuple[int, float, float, float, float]]:
+        return self._place(t)[0]
+
+    def rects(self, t: QTransform) -> np.ndarray:
+        """(left, top, right, bottom) of the names placed under ``t``: the same array while
+        nothing changed (the unit labels compare it to know whether to place themselves again)."""
+        return self._place(t)[1]
+
+    def _place(self, t: QTransform) -> tuple[list[tuple[int, float, float, float, float]], np.ndarray]:
+        places = self.places
+        generation = getattr(self.unit_labels, "_generation", 0)
+        key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), self.view_size())
+        key += (places.first.tobytes(), places.of_events.tobytes(), places.visible, len(places.texts))
+        if self._placed is not None and self._placed[0] == key:
+            if self._generation == generation:
+                return self._placed[1], self._placed[2]
+            # the units moved: the names stay where they are while they hide no more of them
+            # (a layout that shuffles at every step is hard to read), else they are placed again
+            self._generation = generation
+            if self._hidden(t, self._placed[2]) <= self._hidden_then:
+                return self._placed[1], self._placed[2]
+        self._generation = generation
+        placed: list[tuple[int, float, float, float, float]] = []
+        chosen = np.flatnonzero(places.first) if places.visible and len(places.x) == len(places.first) else []
+        if len(chosen):
+            left2, top2, w, h, _order = places.label_candidates(t)
+            px, py = device_points(t, places.x, places.y)
+            # right of the dot, left of it, above, below, then at its four corners
+            above, below = np.round(py - h - 5.0), np.round(py + 5.0)
+            centred, right, left_of = np.round(px - w / 2), left2[:, 0], left2[:, 1]
+            left = np.column_stack((left2, centred, centred, right, right, left_of, left_of))
+            top = np.column_stack((top2, above, below, above, below, above, below))
+            width, height = self.view_size()
+            inside = (left < width) & (left + w[:, None] > 0) & (top < height) & (top + h[:, None] > 0)
+            allowed = inside.copy()
+            # no name over the dot of another of these places (Changsha's over Langli's …)
+            dots = np.column_stack((px[chosen] - 4, py[chosen] - 4, px[chosen] + 4, py[chosen] + 4))
+            obstacles = [dots]
+            units = self.units
+            if units is not None and units.sheet is not None:
+                boxes = units.screen_boxes(t).copy()
+                boxes[:, 1] -= ECHELON_MARK_PX
+                obstacles.append(boxes)
+            rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
+            allowed &= ~_covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
+            # key places, then those of the current events, then those the phase names
+            position = np.empty(len(places._order), np.int64)
+            position[places._order] = np.arange(len(places._order))  # by kind (cities first), then as listed
+            order = sorted(
+                chosen.tolist(), key=lambda i: (not places.key[i], not places.of_events[i], int(position[i]))
+            )
+            found = dict(place_labels(left, top, w, h, order, allowed))
+            # the key places and those of the current events are named even where every place
+            # is over a symbol: the first place in view that no other of these names covers
+            forced = places.key | places.of_events
+            missing = [i for i in order if i not in found and forced[i] and inside[i].any()]
+            if missing:
+                kept = np.zeros_like(inside)
+                for i, k in found.items():
+                    kept[i, k] = True  # the names already placed stay where they are
+                free_of_dots = ~_covered(rects, dots, width, height).reshape(left.shape)
+                kept[missing] = inside[missing] & free_of_dots[missing]
+                # each at the place where it hides the least of the symbols
+                symbols = obstacles[-1] if len(obstacles) > 1 else dots
+                positions = left.shape[1]
+                order_k = np.tile(np.arange(positions), (len(left), 1))
+                mine = rects.reshape(len(left), positions, 4)[missing].reshape(-1, 4)
+                hidden = _overlap(mine, symbols).reshape(len(missing), positions)
+                order_k[missing] = np.argsort(hidden, axis=1, kind="stable")
+                rows = np.arange(len(left))[:, None]
+                chosen_k = dict(
+                    place_labels(left[rows, order_k], top[rows, order_k], w, h, [*found, *missing], kept[rows, order_k])
+                )
+                found = {i: int(order_k[i, k]) for i, k in chosen_k.items()}
+            placed = [(i, float(left[i, k]), float(top[i, k]), float(w[i]), float(h[i])) for i, k in found.items()]
+        rects = np.array([(x, y, x + w_, y + h_) for _i, x, y, w_, h_ in placed], dtype=float).reshape(-1, 4)
+        self._placed = (key, placed, rects)
+        self._hidden_then = self._hidden(t, rects)
+        return placed, rects
+
+    def _hidden(self, t: QTransform, rects: np.ndarray) -> int:
+        """How many of the names in ``rects`` lie over a unit's symbol."""
+        units = self.units
+        if not len(rects) or units is None or units.sheet is None:
+            return 0
+        boxes = units.screen_boxes(t).copy()
+        boxes[:, 1] -= ECHELON_MARK_PX
+        width, height = self.view_size()
+        return int(_covered(rects, boxes, width, height).sum())
+
+    def paint(self, p: QPainter, *args) -> None:
+        t = p.transform()
+        placed = self.placement(t)
+        p.resetTransform()
+        for i, x0, y0, _w, _h in placed:
+            p.drawPixmap(QPointF(x0, y0), self.places.pixmap(i))
+        self.last_rects = [(x0, y0, w, h) for _i, x0, y0, w, h in placed]
 
 
 class BasemapItem(OverlayItem):

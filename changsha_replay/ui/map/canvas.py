@@ -16,7 +16,7 @@ from ..names import bilingual
 from ..session import Session
 from . import style
 from .annotation_editor import AnnotationEditor
-from .basemap import BasemapItem, LakesLayer, PlaceLabelsItem, PlacesLayer, RiversLayer
+from .basemap import BasemapItem, KeyPlaceLabelsItem, LakesLayer, PlaceLabelsItem, PlacesLayer, RiversLayer
 from .events_layer import EventsLayer
 from .features_layer import FeaturesLayer
 from .fonts import ensure_fonts, label_font
@@ -30,7 +30,16 @@ from .units_layer import UnitsLayer
 from .weather import WeatherChip, weather_kind
 
 LAYER_NAMES = ("rivers", "lakes", "places", "unit_labels", "trails", "events", "features", "weather", "annotations")
-_Z = {"basemap": 0, "trails": 1, "place_labels": 1.5, "units": 2, "events": 3, "annotations": 3.5, "unit_labels": 4}
+_Z = {
+    "basemap": 0,
+    "trails": 1,
+    "place_labels": 1.5,
+    "units": 2,
+    "events": 3,
+    "annotations": 3.5,
+    "key_place_labels": 3.8,
+    "unit_labels": 4,
+}
 _STATIC = ("lakes", "rivers", "features", "places")  # drawn in this order into the basemap image
 _DEFAULT_EXTENT = (112.5, 27.8, 113.8, 29.5)
 _FIT_HEADROOM_PX = 44  # above the north edge of a fitted view
@@ -93,14 +102,17 @@ class MapCanvas(QWidget):
         self.units = UnitsLayer()
         self.unit_labels = UnitLabelsLayer()
         self.unit_labels.units = self.units
-        self.place_labels = PlaceLabelsItem(self.places, self.units, self.unit_labels)
+        self.key_place_labels = KeyPlaceLabelsItem(self.places, self.units, self.unit_labels)
+        self.place_labels = PlaceLabelsItem(self.places, self.units, self.unit_labels, self.key_place_labels)
         self.annotator = AnnotationEditor(session, self.view, self.viewbox, lambda: self.projection, self.unit_at)
         self.annotations = self.annotator.layer
-        self.unit_labels.obstacles = self._annotation_texts  # unit names keep clear of notes
+        self.unit_labels.obstacles = self._label_obstacles  # unit names keep clear of these
+        self._obstacles: tuple[tuple[int, int], np.ndarray] | None = None
         self._items = {
             "basemap": self.basemap,
             "trails": self.trails,
             "place_labels": self.place_labels,
+            "key_place_labels": self.key_place_labels,
             "units": self.units,
             "events": self.events,
             "annotations": self.annotations,
@@ -147,6 +159,7 @@ class MapCanvas(QWidget):
             self._static[name].visible = visible
             self.basemap.invalidate()
             self.place_labels.update()
+            self.key_place_labels.update()
             return
         self._items[name].setVisible(visible)
         if name == "trails" and visible:
@@ -288,6 +301,7 @@ class MapCanvas(QWidget):
         self.rivers.set_features(scenario.features, self.projection)
         self.features.set_features(scenario.features, scenario.sides, units, self.projection)
         self.places.set_places(scenario.places, self.projection, self.session.name_mode, self._dpr)
+        self.places.set_story(scenario.phases, scenario.events)
         self.basemap.invalidate()
         self.events.set_events(scenario.events, self.projection, self._dpr)
         self.trails.set_tracks(scenario.tracks, self.projection, side, colours)
@@ -338,6 +352,8 @@ class MapCanvas(QWidget):
             return
         np.multiply(state.lon, self.projection.k, out=self._x)
         self.units.set_state(self._x, state.lat, state.strength, state.status)
+        if self.places.set_time(t):  # other places matter now
+            self.key_place_labels.update()
         self.unit_labels.invalidate()
         self.place_labels.update()  # place names keep clear of the units where they are now
         self.events.set_time(t)
@@ -405,9 +421,15 @@ class MapCanvas(QWidget):
         if on:
             self._follow()
 
-    def _annotation_texts(self, transform) -> np.ndarray:
-        """The annotations' texts as obstacles for unit labels, while the annotations are shown."""
-        return self.annotations.text_rects(transform) if self.annotations.isVisible() else _NO_RECTS
+    def _label_obstacles(self, transform) -> np.ndarray:
+        """What unit labels keep clear of: the names of the places that matter now, and the
+        annotations' texts while shown (the same array while neither changed)."""
+        texts = self.annotations.text_rects(transform) if self.annotations.isVisible() else _NO_RECTS
+        names = self.key_place_labels.rects(transform)
+        key = (id(texts), id(names))
+        if self._obstacles is None or self._obstacles[0] != key:
+            self._obstacles = (key, np.concatenate((names, texts)))
+        return self._obstacles[1]
 
     # -- view ----------------------------------------------------------------------------
     def _on_view_changed(self, *args) -> None:
@@ -441,6 +463,7 @@ class MapCanvas(QWidget):
             return
         self._build_units(list(scenario.units), self._side, [s.colour for s in scenario.sides] or ["#6b7280"])
         self.places.set_places(scenario.places, self.projection, self.session.name_mode, self._dpr)
+        self.places.set_story(scenario.phases, scenario.events)
         self.basemap.invalidate()
         self.events.set_events(scenario.events, self.projection, self._dpr)
         self.set_hidden_branches(self.hidden_branches)

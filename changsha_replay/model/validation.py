@@ -84,7 +84,7 @@ FREE_TEXT = frozenset(
     {"description_en", "description_zh", "summary_en", "summary_zh", "text_en", "text_zh", "note"}
     | {"other_version_en", "other_version_zh"}
 )
-_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NOT_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: The text fields of each table's records that are checked here: ids and the texts people write.
 #: Words of a vocabulary (kinds, echelons, roles …) and references to ids are checked against
@@ -115,7 +115,8 @@ _TEXT_FIELDS: dict[str, tuple[str, ...]] = {
 
 def _texts(s: Scenario) -> Iterator[Problem]:
     """No NUL anywhere (it hides the rest of a text from SQL and from many programs); no control
-    character or line break in a name, a title or an id; in free text only tabs and line breaks.
+    character, line break or bidirectional override (which turns a shown name around) in a
+    name, a title or an id; in free text only tabs and line breaks.
     Each field of a table is one regular-expression pass over all its values joined."""
     citations = {c for u in s.units for c in u.sources} | {c for e in s.events for c in e.sources}
     citations |= set(s.tracks.citations) | {p.source for p in s.places} | {f.source for f in s.features}

@@ -122,8 +122,8 @@ def enforced_keys(db: sqlite3.Connection, table: str) -> set[tuple[str, ...]]:
     pk = sorted((r[5], r[1]) for r in db.execute(f"PRAGMA table_info({table})") if r[5])
     if pk:
         found.add(tuple(name for _order, name in pk))
-    for _seq, index, unique, *_rest in db.execute(f"PRAGMA index_list({table})"):
-        if unique:
+    for _seq, index, unique, _origin, partial in db.execute(f"PRAGMA index_list({table})"):
+        if unique and not partial:  # a partial index ("… WHERE id IS NULL") enforces nothing here
             columns = tuple(r[2] for r in db.execute(f"PRAGMA index_info({index})"))
             if all(columns):  # not an index on expressions
                 found.add(columns)
@@ -149,7 +149,8 @@ def problems(db: sqlite3.Connection, version: int, tables: set[str]) -> list[Pro
         name = ROW_NAMES.get(table, "id")
         for rule in rules.rules:
             rows = db.execute(
-                f"SELECT {name}, typeof({rule.column}), substr(CAST({rule.column} AS TEXT), 1, 40)"
+                f"SELECT {name}, typeof({rule.column}), CASE typeof({rule.column}) WHEN 'blob'"
+                f" THEN 'x' || hex(substr({rule.column}, 1, 16)) ELSE substr(CAST({rule.column} AS TEXT), 1, 40) END"
                 f" FROM {table} WHERE {rule.bad} LIMIT {ROWS_NAMED_PER_COLUMN + 1}"
             ).fetchall()
             if not rows:

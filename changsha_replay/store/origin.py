@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import FileStamp, stamp
+from .errors import ScenarioError
+from .schema import FORMAT_VERSION
+from .untrusted import read_header
 
 if TYPE_CHECKING:
     from ..model.scenario import Scenario
@@ -42,12 +45,16 @@ class Snapshot:
     stamp: FileStamp
     parts: dict[str, object]
     time_zone: object
+    version: int  # of the file's format: only a file of the current one is copied from
 
     def unchanged(self, scenario: Scenario) -> tuple[str, ...]:
         """The parts of ``scenario`` that are still the objects this file holds."""
-        if scenario.info.time_zone != self.time_zone:
-            return ()  # copied times would carry the old offset
-        return tuple(name for name in COPIED_PARTS if getattr(scenario, name) is self.parts.get(name))
+        if scenario.info.time_zone != self.time_zone or self.version != FORMAT_VERSION:
+            return ()  # copied times would carry the old offset; an older file has other columns
+        same = {name for name in COPIED_PARTS if getattr(scenario, name) is self.parts.get(name)}
+        if "units" not in same:
+            same.discard("tracks")  # in memory keyframes belong to units by position, in the file by id
+        return tuple(name for name in COPIED_PARTS if name in same)
 
     def intact(self) -> bool:
         """True while the file is the one read (its stamp has not changed)."""
@@ -81,7 +88,11 @@ class Origin:
         snapshot = None
         if found is not None and (expected is None or found == expected):
             parts = {name: getattr(scenario, name) for name in COPIED_PARTS}
-            snapshot = Snapshot(Path(found.path), found, parts, scenario.info.time_zone)
+            try:
+                version = read_header(Path(found.path))[0]
+            except ScenarioError:
+                version = -1
+            snapshot = Snapshot(Path(found.path), found, parts, scenario.info.time_zone, version)
         with self._lock:
             self._snapshot = snapshot
 

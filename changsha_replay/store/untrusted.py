@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import quote
 
@@ -89,18 +89,23 @@ def check_version(path: Path, user_version: int, application_id: int) -> None:
 
 
 @contextmanager
-def open_untrusted(path: Path, deadline: float | None = None, check_every: int = 2000) -> Iterator[sqlite3.Connection]:
+def open_untrusted(
+    path: Path, deadline: float | None = None, check_every: int = 2000, gated: bool = True
+) -> Iterator[sqlite3.Connection]:
     """A read-only connection to ``path`` with every safety on; errors become ScenarioError.
 
     Plain ``sqlite3``: every read is hand-written SQL under these guards, and sqlite-utils
     (which ``save`` uses) would add nothing to it but its import to every start of the app.
 
     The deadline is checked every ``check_every`` SQLite instructions (a Python call, which needs
-    the GIL: a connection on a background thread should check rarely)."""
+    the GIL: a connection on a background thread should check rarely). ``gated=False``: the
+    caller's use of SQLite is already inside another thread's ``using_sqlite()`` that waits for
+    it (the verifier, inside its load), so it must not wait on a fork itself: a fork pending
+    between the two would wait for the load, the load for the verifier, the verifier for it."""
     path = Path(path)
     uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
     timer = _Deadline(DEADLINE_SECONDS if deadline is None else deadline)
-    with using_sqlite():  # no fork meanwhile (store.sqlite_gate)
+    with using_sqlite() if gated else nullcontext():  # no fork meanwhile (store.sqlite_gate)
         conn = None
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=1.0)

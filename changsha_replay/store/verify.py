@@ -39,7 +39,8 @@ class Verifier:
 
     def _run(self) -> None:
         try:
-            with open_untrusted(self.path, check_every=_CHECK_EVERY) as db:
+            # inside its load's hold of the fork gate, which waits for this thread (see open_untrusted)
+            with open_untrusted(self.path, check_every=_CHECK_EVERY, gated=False) as db:
                 check_integrity(db, self.path)
                 version = file_version(db, self.path)
                 for table in (*TABLES, "keyframe"):

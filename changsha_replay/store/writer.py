@@ -254,6 +254,10 @@ def _fill(conn: sqlite3.Connection, scenario: Scenario, fast: bool, plan: _Plan 
                 insert(conn, "citation", _CITATION_COLUMNS, citation_rows)
                 if not (fast and _insert_keyframes_fast(conn, scenario, citation_ids)):
                     insert(conn, "keyframe", KEYFRAME_COLUMNS, keyframe_rows(scenario, citation_ids))
+    except sqlite3.Error:
+        if not copied:
+            raise
+        raise _SourceChanged from None  # what the source holds does not copy: everything from memory
     finally:
         if copied:
             with contextlib.suppress(sqlite3.Error):  # never hide the error being raised
@@ -267,7 +271,8 @@ _Plan = tuple[Snapshot, tuple[str, ...]]
 
 
 class _SourceChanged(Exception):
-    """The file being copied from changed while it was read: write everything from memory."""
+    """The file being copied from changed while it was read, or what it holds does not copy (a
+    key its schema did not enforce …): write everything from memory."""
 
 
 def _copy_plan(scenario: Scenario) -> _Plan | None:

@@ -184,7 +184,7 @@ class EditingActions:
         return text if ok else None
 
     def ask_save_changes(self, reason: str) -> str:
-        """"save", "discard" or "cancel"."""
+        """ "save", "discard" or "cancel"."""
         name = self.document.path.name if self.document.path is not None else "this scenario"
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Warning)
@@ -408,6 +408,7 @@ class EditingActions:
         default is Recover. A failed recovery is reported and never retried automatically."""
         loader = self.window.loader
         if loader.busy:  # a file loading behind the window: ask once it has opened (or failed)
+
             def later(busy: bool) -> None:
                 if not busy:
                     loader.busy_changed.disconnect(later)
@@ -441,7 +442,7 @@ class EditingActions:
             box.open()
 
     def ask_recover(self, title: str, name: str, edits: int, when: str) -> str:
-        """"recover", "discard" or "later"."""
+        """ "recover", "discard" or "later"."""
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Question)
         box.setTextFormat(Qt.TextFormat.PlainText)

@@ -96,6 +96,7 @@ class JournalKeeper(QObject):
                 return
         if old is not None:
             old.close(remove=True)
+
     def _on_modified_changed(self, modified: bool) -> None:
         if not modified:  # saved (or undone back to what is saved): nothing left to recover
             self.discard()

@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         self.cursor_label.setText(f"{abs(lat):.4f}° {ns}  {abs(lon):.4f}° {ew}")
 
     def _update_title(self) -> None:
-        """"<file>[*] — Phase n: … — <scenario> — Changsha Replay"; Qt shows [*] as * when modified."""
+        """ "<file>[*] — Phase n: … — <scenario> — Changsha Replay"; Qt shows [*] as * when modified."""
         scenario = self.session.scenario
         document = self.session.document
         self.setWindowModified(document.is_modified())

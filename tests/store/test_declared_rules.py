@@ -232,3 +232,60 @@ def test_a_bad_time_is_named_not_a_python_error(tmp_path, statement, table, colu
 
 
 LINE = '{"type":"LineString","coordinates":[[113.0,28.0],[113.1,28.1]]}'
+
+
+def test_a_partial_unique_index_enforces_no_key(tmp_path):
+    ddl = declared_as("citation", "id         INTEGER PRIMARY KEY", "id         INTEGER NOT NULL")
+    ddl += "CREATE UNIQUE INDEX fake ON citation (id) WHERE id IS NULL;\n"
+    path = made(tmp_path, ddl=ddl)
+    edit(path, "INSERT INTO citation SELECT * FROM citation")
+    refused(path, "citation", "id", "2 rows have this key; it must be unique")
+
+
+def test_a_blob_in_a_text_column_is_named_not_decoded(tmp_path):
+    path = made(tmp_path)
+    edit(path, "UPDATE unit SET note = X'1bff00fe' WHERE id = 'cn-div'")
+    refused(path, "unit", "note", "must be text, not blob 'x1BFF00FE'")
+
+
+def test_a_name_cannot_turn_itself_around(tmp_path):
+    path = made(tmp_path)
+    edit(path, "UPDATE unit SET name_en = 'Army' || char(8238) || 'ymra' WHERE id = 'cn-div'")
+    refused(path, "unit", "name_en", r"the control character '\\u202e'")
+
+
+def test_a_fork_pending_while_a_file_loads_waits_for_it_and_no_longer(tmp_path, monkeypatch):
+    """The load holds the fork gate; its verifier thread must not wait on a fork that waits for
+    the load (that was a deadlock of three threads)."""
+    import threading
+
+    from changsha_replay.store import sqlite_gate, verify
+
+    path = made(tmp_path)
+    forked: list[bool] = []
+    real_start = verify.Verifier.start
+
+    def start_with_a_fork_pending(self):
+        def fork():
+            with sqlite_gate.no_sqlite():
+                forked.append(True)
+
+        threading.Thread(target=fork, daemon=True).start()
+        for _ in range(500):  # until the fork is pending
+            if sqlite_gate._forking:
+                break
+            time.sleep(0.002)
+        assert sqlite_gate._forking
+        return real_start(self)
+
+    monkeypatch.setattr(verify.Verifier, "start", start_with_a_fork_pending)
+    done: list[object] = []
+    loader = threading.Thread(target=lambda: done.append(load(path, use_cache=False)), daemon=True)
+    loader.start()
+    loader.join(10)
+    assert not loader.is_alive() and done, "the load never finished"
+    for _ in range(500):
+        if forked:
+            break
+        time.sleep(0.01)
+    assert forked == [True]

@@ -214,3 +214,41 @@ def test_a_version_1_source_is_not_copied(tmp_path, copies):
     save(scenario, tmp_path / "out.sqlite")
     assert copies == []
     assert load(tmp_path / "out.sqlite", use_cache=False).same_content(scenario)
+
+
+def test_keyframes_are_copied_only_with_their_units(opened, tmp_path, copies):
+    """In memory keyframes belong to units by position: new units (reordered) with the same tracks
+    must write the keyframes from memory."""
+    scenario, _ = opened
+    units = list(scenario.units)
+    units[1], units[2] = units[2], units[1]
+    reordered = scenario.replace(units=scenario.units.__class__(units))
+    assert "tracks" not in reordered.origin.snapshot.unchanged(reordered)
+    save(reordered, tmp_path / "out.sqlite")
+    assert "keyframe" not in copies
+    assert load(tmp_path / "out.sqlite", use_cache=False).same_content(reordered)
+
+
+def test_a_copy_that_fails_is_written_again_from_memory(opened, tmp_path, monkeypatch):
+    scenario, _ = opened
+    real = writer._copy_table
+
+    def failing(conn, table):
+        if table == "keyframe":
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: keyframe.unit_id, keyframe.t")
+        real(conn, table)
+
+    monkeypatch.setattr(writer, "_copy_table", failing)
+    plans = _plans(monkeypatch)
+    save(scenario, tmp_path / "out.sqlite")
+    assert plans == [True, False]
+    assert load(tmp_path / "out.sqlite", use_cache=False).same_content(scenario)
+
+
+def test_a_file_of_an_older_format_counts_as_written_from_memory(tmp_path):
+    from changsha_replay.store.origin import rows_from_memory
+
+    path = make_file(tmp_path / "v1.sqlite", 1, rows_v1())
+    scenario = load(path, use_cache=False)
+    assert scenario.origin.snapshot.version == 1 and scenario.origin.snapshot.unchanged(scenario) == ()
+    assert rows_from_memory(scenario) >= len(scenario.tracks) + len(scenario.events)

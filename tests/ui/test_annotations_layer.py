@@ -428,6 +428,17 @@ def test_an_edit_in_place_keeps_the_image_as_one_drawn_afresh(m):
     assert np.abs(kept - m.rgb()).max() <= 2
 
 
+def test_a_shorter_text_leaves_nothing_of_the_longer_one(m):
+    long = EXAMPLES["note"]._replace(id="n1", text="A long note that reaches well beyond the short one", start=None)
+    m.set(long, EXAMPLES["arrow"]._replace(start=None))
+    m.rgb()
+    layer = m.layer
+    layer.update_annotations([long._replace(text="x"), EXAMPLES["arrow"]._replace(start=None)], {"n1"})
+    kept = m.rgb()
+    layer.invalidate()
+    assert np.abs(kept.astype(int) - m.rgb().astype(int)).max() <= 2  # the old text's pixels are gone
+
+
 def test_update_annotations_rebuilds_only_what_changed(m):
     items = scatter(8)
     items = [a._replace(start=None, end=None) for a in items]

@@ -144,12 +144,16 @@ class AnnotationEditor(QObject):
     # -- mouse ---------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind not in (
-            QEvent.Type.MouseButtonPress,
-            QEvent.Type.MouseMove,
-            QEvent.Type.MouseButtonRelease,
-            QEvent.Type.MouseButtonDblClick,
-        ) or self.session.scenario is None:
+        if (
+            kind
+            not in (
+                QEvent.Type.MouseButtonPress,
+                QEvent.Type.MouseMove,
+                QEvent.Type.MouseButtonRelease,
+                QEvent.Type.MouseButtonDblClick,
+            )
+            or self.session.scenario is None
+        ):
             return False
         ev: QMouseEvent = event  # type: ignore[assignment]
         if kind != QEvent.Type.MouseMove and ev.button() != Qt.MouseButton.LeftButton:

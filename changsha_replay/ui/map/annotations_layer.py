@@ -685,7 +685,8 @@ class AnnotationsLayer(OverlayItem):
         layers_before = [m.layer for m in marks]
         rows = [i for i, a in enumerate(annotations) if a.id in changed]
         for i, a in enumerate(annotations):
-            marks[i].ann = a  # the changed ones get new marks below
+            if a.id not in changed:  # a changed one keeps its old text and place: its old pixels go
+                marks[i].ann = a
         for i in rows:
             if state[i] != ABSENT:
                 self._dirty_old.append(marks[i])

@@ -80,7 +80,8 @@ def cmd_info(path: str) -> int:
 
 
 def cmd_build(source: str, output: str) -> int:
-    """Build a scenario file from its source folder; exit 1 with the problems if it is invalid."""
+    """Build a scenario file from its source folder; exit 1 with the problems if it is invalid,
+    2 if the folder cannot be read as a scenario source (a bad argument)."""
     from .authoring import SourceError, read_source
     from .model.validation import validate
     from .store import ScenarioError, save
@@ -89,7 +90,7 @@ def cmd_build(source: str, output: str) -> int:
         scenario = read_source(source)
     except SourceError as exc:
         _error(str(exc))
-        return EXIT_INVALID
+        return EXIT_USAGE
     problems = validate(scenario)
     for problem in problems:
         print(f"{source}: {problem}")

@@ -74,7 +74,7 @@ def test_unknown_option_is_a_usage_error():
 def test_build_rejects_a_broken_source(tmp_path):
     (tmp_path / "src").mkdir()
     result, _ = run("build", tmp_path / "src", tmp_path / "out.sqlite")
-    assert result.returncode == 1 and "scenario.toml" in result.stderr
+    assert result.returncode == 2 and "scenario.toml" in result.stderr  # a bad file: 2, as the README says
     assert not (tmp_path / "out.sqlite").exists()
 
 
@@ -89,4 +89,10 @@ def test_build_names_a_malformed_entry_without_a_traceback(tmp_path):
     first[header.index("strength")] = "full"
     (source / "keyframes.csv").write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n", encoding="utf-8")
     result, _ = run("build", source, tmp_path / "out.sqlite")
-    assert result.returncode == 1 and "Traceback" not in result.stderr and "full" in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "full" in result.stderr
+
+
+def test_build_from_a_folder_it_cannot_read_exits_2(tmp_path):
+    result, _ = run("build", tmp_path / "no-such-folder", tmp_path / "out.sqlite")
+    assert result.returncode == 2 and result.stderr.strip() and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.sqlite").exists()

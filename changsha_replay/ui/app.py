@@ -66,7 +66,20 @@ def _collect_from_now_on() -> None:
     gc.enable()
 
 
+#: Qt's notes that say nothing to the user of this app (the window plugins that cannot pass size
+#: hints to a window manager say so for every window)
+_QT_NOTES_DROPPED = ("does not support propagateSizeHints",)
+
+
+def _qt_message(_mode, _context, message: str) -> None:
+    """Qt's messages to stderr, as Qt prints them, without the notes in ``_QT_NOTES_DROPPED``."""
+    if not any(note in message for note in _QT_NOTES_DROPPED):
+        print(message, file=sys.stderr)
+
+
 def _run(options: Options) -> int:
+    if options.screenshot is not None and not options.screenshot.parent.is_dir():  # before any work
+        return _fail(f"cannot write the screenshot to {options.screenshot}: no folder {options.screenshot.parent}")
     if options.screenshot is not None and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a picture needs no display
     if _no_display():
@@ -74,7 +87,7 @@ def _run(options: Options) -> int:
     # numpy and sqlite-utils before PySide6: loaded after it, every module pays for its import hook
     from ..store import ScenarioError
 
-    from PySide6.QtCore import QSettings, QTimer  # isort: skip
+    from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler  # isort: skip
     from PySide6.QtGui import QIcon  # isort: skip
     from PySide6.QtWidgets import QApplication  # isort: skip
 
@@ -84,6 +97,7 @@ def _run(options: Options) -> int:
     from .map.fonts import ensure_fonts
 
     crash.install()  # an unexpected error leaves a log in the user's data folder, not a silent exit
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
@@ -159,8 +173,12 @@ def _position(session, options: Options) -> str | None:
             return f"--phase must be between 1 and {len(scenario.phases)}"
         session.seek(scenario.phases[options.phase - 1].start)
     if options.time is not None:
-        if not scenario.info.start <= options.time <= scenario.info.end:
-            return "--time is outside the scenario's time span"
+        from ..model.times import format_time
+
+        info = scenario.info
+        if not info.start <= options.time <= info.end:
+            span = f"{format_time(info.start, info.time_zone)} to {format_time(info.end, info.time_zone)}"
+            return f"--time is outside the scenario's time span ({span})"
         session.seek(options.time)
     return None
 
@@ -185,10 +203,6 @@ def _screenshot(app, window, path: Path, size: tuple[int, int]) -> int:
 
         print(f"painted {time.time():.6f}", file=sys.stderr, flush=True)
     image = _painted(app, window)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return _fail(f"cannot write the screenshot to {path} ({exc.strerror or exc})")
     if not image.save(str(path)):
         return _fail(f"cannot write the screenshot to {path}")
     window.session.pause()

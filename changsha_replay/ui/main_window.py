@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.journal = JournalKeeper(self.session, journal_folder)
         self.saver = ScenarioSaver(self)
         self.playback = PlaybackActions(self.session, self)
+        self.playback["follow"].toggled.connect(self._on_follow)
         self.map = MapCanvas(self.session, self)
         self.header = PhaseHeader(self.session, self)
         central = QWidget(self)
@@ -281,6 +282,12 @@ class MainWindow(QMainWindow):
     def _on_cursor_moved(self, lat: float, lon: float) -> None:
         ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
         self.cursor_label.setText(f"{abs(lat):.4f}° {ns}  {abs(lon):.4f}° {ew}")
+
+    def _on_follow(self, on: bool) -> None:
+        if on and not self.session.selection:
+            self.statusBar().showMessage(
+                "Nothing to follow yet: select a unit on the map or in the order of battle", 8000
+            )
 
     def _update_title(self) -> None:
         """ "<file>[*] — Phase n: … — <scenario> — Changsha Replay"; Qt shows [*] as * when modified."""

@@ -306,3 +306,39 @@ def test_a_remembered_file_opens_behind_the_window(qtbot, tmp_path):
     with qtbot.waitSignal(w.loader.loaded, timeout=10_000):
         assert w.open_at_start(copy)
     assert w.session.path == copy and Path(w._recent()[0]) == copy.resolve()
+
+
+def test_a_screenshot_into_a_folder_that_does_not_exist_is_refused(tmp_path):
+    result = _run("--screenshot", tmp_path / "nowhere" / "x.png")
+    assert result.returncode == 2 and "no folder" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_time_outside_the_battle_states_the_span(tmp_path):
+    result = _run("--time", "1950-01-01T00:00+08:00", "--screenshot", tmp_path / "x.png")
+    assert result.returncode == 2
+    assert "outside the scenario's time span (1941-12-" in result.stderr and "to 1942-" in result.stderr
+
+
+def test_qt_notes_for_no_one_stay_off_stderr(tmp_path):
+    result = _run("--screenshot", tmp_path / "x.png", cwd=tmp_path)
+    assert result.returncode == 0 and "propagateSizeHints" not in result.stderr, result.stderr
+
+
+def test_following_with_nothing_selected_says_so(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from changsha_replay.resources import default_scenario
+    from changsha_replay.ui.main_window import MainWindow
+
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    assert window.open_file(default_scenario())
+    window.session.select([])
+    window.playback["follow"].trigger()
+    assert "Nothing to follow" in window.statusBar().currentMessage()
+    window.playback["follow"].trigger()
+    window.session.select(["cn-10-army"])
+    window.statusBar().clearMessage()
+    window.playback["follow"].trigger()
+    assert window.statusBar().currentMessage() == ""

@@ -42,6 +42,7 @@ _Z = {
 }
 _STATIC = ("lakes", "rivers", "features", "places")  # drawn in this order into the basemap image
 _DEFAULT_EXTENT = (112.5, 27.8, 113.8, 29.5)
+MIN_VIEW_KM = 1.0  # the closest zoom: about this much map across the view's narrower side
 _FIT_HEADROOM_PX = 44  # above the north edge of a fitted view
 MARGIN = 12  # px between the overlays and the map's edges
 
@@ -190,6 +191,14 @@ class MapCanvas(QWidget):
         headroom = (y1 - y0) * _FIT_HEADROOM_PX / max(height_px - _FIT_HEADROOM_PX, 1) if height_px > 0 else 0.0
         self.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0 + headroom), padding=0.03)
 
+    def _limit_zoom(self, extent: tuple[float, float, float, float]) -> None:
+        """Zoom from about 1 km across (closer shows an empty map) to twice the scenario's extent
+        (farther shows a blob)."""
+        x0, y0, x1, y1 = self.projection.rect(extent)
+        km = MIN_VIEW_KM / KM_PER_DEGREE
+        width, height = max(x1 - x0, km), max(y1 - y0, km)
+        self.viewbox.setLimits(minXRange=km, minYRange=km, maxXRange=2 * width, maxYRange=2 * height)
+
     def zoom_by(self, factor: float) -> None:
         """Zoom in (factor > 1) or out (factor < 1) about the centre of the view."""
         if factor > 0:
@@ -309,6 +318,7 @@ class MapCanvas(QWidget):
         self._weather_times = np.array([e.time for e in self._weather_events], dtype=float)
         self.set_hidden_branches(self.hidden_branches)
         self.annotator.reset()
+        self._limit_zoom(scenario.info.extent)
         self.fit_scenario()
         self._on_selection_changed(self.session.selection)
         if self.session.clock is not None:

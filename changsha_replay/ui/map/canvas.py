@@ -192,12 +192,13 @@ class MapCanvas(QWidget):
         self.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0 + headroom), padding=0.03)
 
     def _limit_zoom(self, extent: tuple[float, float, float, float]) -> None:
-        """Zoom from about 1 km across (closer shows an empty map) to twice the scenario's extent
-        (farther shows a blob)."""
+        """Zoom in to about 1 km across at most (closer shows an empty map), out to 40 times the
+        scenario's larger side (a zoom-out limit of twice the extent fights the fit, which needs
+        more of one axis in a window of another shape: left for later)."""
         x0, y0, x1, y1 = self.projection.rect(extent)
         km = MIN_VIEW_KM / KM_PER_DEGREE
-        width, height = max(x1 - x0, km), max(y1 - y0, km)
-        self.viewbox.setLimits(minXRange=km, minYRange=km, maxXRange=2 * width, maxYRange=2 * height)
+        farthest = 40 * max(x1 - x0, y1 - y0, km)
+        self.viewbox.setLimits(minXRange=km, minYRange=km, maxXRange=farthest, maxYRange=farthest)
 
     def zoom_by(self, factor: float) -> None:
         """Zoom in (factor > 1) or out (factor < 1) about the centre of the view."""

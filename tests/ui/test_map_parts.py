@@ -131,7 +131,7 @@ def test_unit_hover_text(changsha):
     keyframe = changsha.tracks.keyframe(int(state.keyframe[i]))
     assert escape(keyframe.citation.source_key) in text and escape(keyframe.citation.locator) in text
     place = changsha.place(keyframe.place_id)
-    assert f"at {escape(place.name_en)}" in text  # the place the position is grounded in
+    assert f"{escape(place.name_en)}" in text  # the place the position is grounded in
     source = changsha.source(keyframe.citation.source_key)
     assert source is not None and escape(source.title[:40]) in text
 
@@ -140,3 +140,15 @@ def test_event_hover_text(changsha):
     event = next(e for e in changsha.events if e.kind == "bridge_destroyed")
     text = event_tooltip(changsha, event, "zh")
     assert event.title_zh in text and "bridge destroyed" in text and "1942-01-05 01:00" in text
+
+
+def test_a_position_far_from_its_place_says_how_far_and_which_way():
+    from changsha_replay.model.records import Citation, Place
+    from changsha_replay.ui.map.tooltips import where_from
+
+    fulinpu = Place("f", "Fulinpu", "福临铺", "", 28.50, 113.20, "town", 2.0, Citation("S"))
+    assert where_from(28.51, 113.20, fulinpu, "Fulinpu") == "at Fulinpu"  # 1.1 km: at it
+    assert where_from(28.58, 113.29, fulinpu, "Fulinpu") == "about 13 km north-east of Fulinpu"
+    assert where_from(28.40, 113.20, fulinpu, "Fulinpu") == "about 11 km south of Fulinpu"
+    wide = fulinpu._replace(confidence_km=15.0)
+    assert where_from(28.58, 113.29, wide, "Fulinpu") == "at Fulinpu"  # within the place's own uncertainty

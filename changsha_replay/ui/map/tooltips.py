@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 from ...model import Scenario, UnitStates, vocab
 from ...model.records import Event
 from ..names import bilingual, short_time
+from .geo import KM_PER_DEGREE
 
 CERTAINTY_TEXT = {
     "documented": "position documented",
@@ -17,6 +19,19 @@ CERTAINTY_TEXT = {
 
 
 FOLDED_LISTED = 8  # folded subordinates named in a tooltip; more are counted
+AT_PLACE_KM = 3.0  # a position this close to its place (or within the place's own uncertainty) is "at" it
+_COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+
+
+def where_from(lat: float, lon: float, place, name: str) -> str:
+    """ "at Fulinpu" for a position at its place, else "about 12 km north-east of Fulinpu"."""
+    dy = (lat - place.lat) * KM_PER_DEGREE
+    dx = (lon - place.lon) * KM_PER_DEGREE * math.cos(math.radians((lat + place.lat) / 2))
+    km = math.hypot(dx, dy)
+    if not math.isfinite(km) or km <= max(AT_PLACE_KM, place.confidence_km):
+        return f"at {name}"
+    direction = _COMPASS[round(math.degrees(math.atan2(dx, dy)) / 45) % 8]
+    return f"about {km:.0f} km {direction} of {name}"
 
 
 def unit_tooltip(
@@ -51,7 +66,11 @@ def unit_tooltip(
             where = escape(cite.source_key) + (f" {escape(cite.locator)}" if cite.locator else "")
             title = f" — {escape(_clip(source.title, 90))}" if source is not None and source.title else ""
             place = scenario.place(keyframe.place_id) if keyframe.place_id else None
-            near = f" at {escape(bilingual(place.name_en, place.name_zh, mode))}" if place is not None else ""
+            near = ""
+            if place is not None:
+                near = " " + escape(
+                    where_from(keyframe.lat, keyframe.lon, place, bilingual(place.name_en, place.name_zh, mode))
+                )
             lines.append(
                 f"<span style='color:#57534e'>Keyframe {when}{near}, {CERTAINTY_TEXT.get(certainty, certainty)}</span>"
             )

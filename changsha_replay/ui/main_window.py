@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QToolBar, QVBoxLayout, QWidget
 
@@ -317,8 +317,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        else:  # first start: room for unit names and event titles, the rest for the map
-            self.resizeDocks([self.orbat_dock, self.event_dock], [370, 400], Qt.Orientation.Horizontal)
+        else:  # first start: room for unit names and event titles, the rest (at least half) for the map
+            width = self.width()
+            sides = [min(370, width * 23 // 100), min(400, width * 25 // 100)]
+            self.resizeDocks([self.orbat_dock, self.event_dock], sides, Qt.Orientation.Horizontal)
         mode = self.settings.value("view/names", "en")
         if mode in dict(NAME_MODES):
             self.session.set_name_mode(mode)
@@ -340,6 +342,27 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/hiddenLayers", [n for n, a in self.layer_actions.items() if not a.isChecked()])
         self.settings.setValue("view/fold", self.fold_action.isChecked())
         self.settings.sync()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._keep_the_map_wide)  # once the docks have their new sizes
+
+    def _keep_the_map_wide(self) -> None:
+        """Side docks narrow (down to what their contents need) so that the map keeps at least
+        half the window's width; wider docks the user made in a large window come back in no other way."""
+        side = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        docks = [
+            d
+            for d in (self.orbat_dock, self.event_dock)
+            if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) in side
+        ]
+        taken = sum(d.width() for d in docks)
+        excess = taken - self.width() // 2
+        slack = [max(d.width() - d.minimumSizeHint().width(), 0) for d in docks]
+        if docks and excess > 0 and sum(slack):
+            cut = min(excess, sum(slack))  # taken from each in proportion to what it can give
+            sizes = [d.width() - cut * s // sum(slack) for d, s in zip(docks, slack)]
+            self.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -78,6 +78,9 @@ class StrengthDelegate(QStyledItemDelegate):
         super().paint(painter, option, index)
 
 
+NARROW_DOCK_PX = 320  # narrower than this, the order of battle shows no status column
+
+
 class OrbatDock(QDockWidget):
     """Order of battle: a name/commander filter, the unit tree, and which branches the map shows.
 
@@ -194,8 +197,8 @@ class OrbatDock(QDockWidget):
             box.setChecked(True)
             box.toggled.connect(self._on_branch_toggled)
             self.branch_boxes[branch] = box
-            self._branch_row.addWidget(box, i // 3, 1 + i % 3)
-        self._branch_row.setColumnStretch(4, 1)
+            self._branch_row.addWidget(box, i // 2, 1 + i % 2)  # two a row: the dock can narrow
+        self._branch_row.setColumnStretch(3, 1)
         self._set_hidden(frozenset())
 
     # -- filter and expansion ------------------------------------------------------------
@@ -303,6 +306,11 @@ class OrbatDock(QDockWidget):
             self.tree.scrollTo(first, QAbstractItemView.ScrollHint.EnsureVisible)
 
     # -- centring ------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # narrow (a small window): the names keep their room; the status is in each unit's tooltip
+        self.tree.setColumnHidden(STATUS, self.width() < NARROW_DOCK_PX)
+
     def _on_double_click(self, index: QModelIndex) -> None:
         unit_id = index.data(UNIT_ID_ROLE)
         if not unit_id:

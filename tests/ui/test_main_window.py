@@ -342,3 +342,34 @@ def test_following_with_nothing_selected_says_so(qtbot, tmp_path):
     window.statusBar().clearMessage()
     window.playback["follow"].trigger()
     assert window.statusBar().currentMessage() == ""
+
+
+def test_a_small_window_keeps_a_usable_map(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from changsha_replay.model.times import parse_time
+    from changsha_replay.resources import default_scenario
+    from changsha_replay.ui.main_window import MainWindow
+    from changsha_replay.ui.orbat import STATUS
+
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_file(default_scenario())
+    window.session.seek(parse_time("1942-01-02T12:00:00+08:00"))
+    qtbot.waitUntil(lambda: window.map.width() >= 0.44 * window.width())  # the docks narrowed
+    assert window.width() == 1024  # and the window did not widen
+    header = window.header
+    qtbot.waitUntil(lambda: header.folded)  # the long summary is one line …
+    assert header.height() < 90 and header.summary.text().endswith("…")
+    header.more.click()  # … that unfolds
+    assert not header.folded and header.more.text() == "Less" and "Yuelu Mountain" in header.summary.text()
+    header.more.click()
+    assert header.folded
+    tree = window.orbat_dock.tree
+    assert tree.isColumnHidden(STATUS)  # a narrow order of battle keeps room for the names
+    window.resize(1700, 1000)
+    window.resizeDocks([window.orbat_dock], [420], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: not tree.isColumnHidden(STATUS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from ..model import Event, Scenario
-from .event_model import BASIS_STYLE, readable, unit_names
+from .event_model import BASIS_STYLE, basis_name, readable, unit_names
 from .names import bilingual, short_time
 
 NARRATIVE_LABEL = "Narrative (novel)"
@@ -68,7 +68,7 @@ def _boxed(colour: str, background: str, body: str) -> str:
 
 def _basis(event: Event, mode: str) -> str:
     colour, explanation = BASIS_STYLE.get(event.basis, ("#6b7280", event.basis))
-    label = f"<b style='color:{colour}'>● {escape(readable(event.basis))}</b> — {escape(explanation)}"
+    label = f"<b style='color:{colour}'>● {escape(basis_name(event.basis))}</b> — {escape(explanation)}"
     if event.basis == "conflict":
         narrative = _paragraphs(event.text_en, event.text_zh, mode) or "<p>—</p>"
         historical = _paragraphs(event.other_version_en, event.other_version_zh, mode) or "<p>—</p>"

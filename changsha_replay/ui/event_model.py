@@ -39,7 +39,13 @@ BASIS_STYLE: dict[str, tuple[str, str]] = {
     "both": ("#16a34a", "The narrative and the historical record agree"),
     "conflict": ("#dc2626", "The narrative and the historical record disagree: see both versions"),
 }
+#: What the interface calls each basis (the file's word "seed" is the novel to a reader).
+BASIS_NAMES = {"seed": "novel", "historical": "historical", "both": "both", "conflict": "conflict"}
 CURRENT_BACKGROUND = QColor("#fde68a")
+
+
+def basis_name(basis: str) -> str:
+    return BASIS_NAMES.get(basis, readable(basis))
 
 
 def readable(word: str) -> str:
@@ -195,7 +201,7 @@ class EventTableModel(QAbstractTableModel):
             return bilingual(event.title_en, event.title_zh, mode)
         if column == UNITS:
             return ", ".join(unit_names(scenario, event, mode))
-        return event.basis
+        return basis_name(event.basis)
 
     def _tooltip(self, scenario: Scenario, event: Event, column: int) -> str | None:
         if column == TITLE:

@@ -86,6 +86,10 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.open_action = file_menu.addAction("&Open…", QKeySequence.StandardKey.Open, self.choose_file)
         self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.open_bundled_action = file_menu.addAction(
+            "Open the &Bundled Scenario", lambda: self.open_file_in_background(default_scenario())
+        )
+        self.open_bundled_action.setStatusTip("The Third Battle of Changsha, as it comes with the app")
         self.editing.add_file_actions(file_menu)
         self.close_action = file_menu.addAction("&Close", QKeySequence.StandardKey.Close, self.close_scenario)
         file_menu.addSeparator()

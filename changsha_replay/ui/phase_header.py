@@ -59,7 +59,8 @@ class PhaseHeader(QWidget):
         i = self.session.phase_index
         if scenario is None or i < 0:
             self.title.setText("")
-            self.summary.setText("")
+            self._text = ""
+            self._fit()
             return
         phase = scenario.phases[i]
         mode = self.session.name_mode

@@ -373,3 +373,25 @@ def test_a_small_window_keeps_a_usable_map(qtbot, tmp_path):
     window.resize(1700, 1000)
     window.resizeDocks([window.orbat_dock], [420], Qt.Orientation.Horizontal)
     qtbot.waitUntil(lambda: not tree.isColumnHidden(STATUS))
+
+
+def test_an_empty_window_says_how_to_open_a_scenario(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from changsha_replay.resources import default_scenario
+    from changsha_replay.ui.main_window import MainWindow
+
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_file(default_scenario())
+    assert not window.map.empty_hint.isVisible()
+    window.close_scenario()
+    hint = window.map.empty_hint
+    assert hint.isVisible() and "Ctrl+O" in hint.text() and hint.width() > 100
+    window.resize(window.width() - 50, window.height())  # (a resize must not bring the old summary back)
+    QApplication.processEvents()
+    assert window.header.summary.text() == "" and not window.map.scale_bar.isVisible()
+    window.open_bundled_action.trigger()
+    qtbot.waitUntil(lambda: window.session.scenario is not None)
+    assert not hint.isVisible()

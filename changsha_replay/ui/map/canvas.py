@@ -7,7 +7,7 @@ import functools
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLabel, QToolTip, QVBoxLayout, QWidget
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
@@ -42,6 +42,10 @@ _Z = {
 }
 _STATIC = ("lakes", "rivers", "features", "places")  # drawn in this order into the basemap image
 _DEFAULT_EXTENT = (112.5, 27.8, 113.8, 29.5)
+EMPTY_HINT = (
+    "No scenario is open.\n\nFile → Open… (Ctrl+O) opens a scenario file; File → Open Recent one you had;"
+    " File → Open the Bundled Scenario the Third Battle of Changsha."
+)
 MIN_VIEW_KM = 1.0  # the closest zoom: about this much map across the view's narrower side
 _FIT_HEADROOM_PX = 44  # above the north edge of a fitted view
 MARGIN = 12  # px between the overlays and the map's edges
@@ -124,6 +128,11 @@ class MapCanvas(QWidget):
             self.viewbox.addItem(item, ignoreBounds=True)
         self.scale_bar = ScaleBar(self)
         self.weather = WeatherChip(self)
+        self.empty_hint = QLabel(EMPTY_HINT, self)  # what to do in a window with no scenario
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("#emptyHint { color: #57534e; font-size: 15px; }")
         self._weather_events: list = []
         self._weather_times = np.zeros(0)
         self._layer_visible = dict.fromkeys(LAYER_NAMES, True)
@@ -278,6 +287,8 @@ class MapCanvas(QWidget):
         scenario = self.session.scenario
         self.scenario = scenario
         self._dpr = self.devicePixelRatioF()
+        self.empty_hint.setVisible(scenario is None)
+        self.scale_bar.setVisible(scenario is not None)  # a scale of nothing
         if scenario is None:
             self._index = {}
             self._branch = np.zeros(0, dtype=object)
@@ -449,6 +460,7 @@ class MapCanvas(QWidget):
         self.unit_labels.km_per_px = km
 
     def _place_overlays(self) -> None:
+        self.empty_hint.setGeometry(self.rect().adjusted(40, 40, -40, -40))
         self.scale_bar.move(MARGIN, self.height() - self.scale_bar.height() - MARGIN)
         self.weather.move(self.width() - self.weather.width() - MARGIN, MARGIN)
         overlays = [w.geometry() for w in (self.scale_bar, self.weather) if not w.isHidden()]

@@ -344,12 +344,16 @@ def test_trails_of_the_selected_units(canvas):
     assert not canvas.trails.boundingRect().isEmpty()
 
 
-def test_no_scenario_is_an_empty_paper_map(canvas):
+def test_no_scenario_is_an_empty_paper_map_that_says_how_to_open_one(canvas):
     canvas.session.set_scenario(None)
     assert canvas.drawn_unit_ids() == []
-    inner = image_array(canvas)[100:-100, 100:-100].astype(int)
-    assert np.abs(inner - inner[0, 0]).max() <= 1
-    assert tuple(inner[0, 0]) == (244, 241, 234)  # paper
+    assert canvas.empty_hint.isVisible() and "Open" in canvas.empty_hint.text()
+    image = image_array(canvas).astype(int)
+    band = image[40:140, 100:-100]  # above the hint, which stands in the middle
+    assert np.abs(band - band[0, 0]).max() <= 1
+    assert tuple(band[0, 0]) == (244, 241, 234)  # paper
+    middle = image[image.shape[0] // 2 - 60 : image.shape[0] // 2 + 60, 100:-100]
+    assert np.abs(middle - band[0, 0]).max() > 50  # the words
 
 
 def test_a_crowded_view_draws_lower_echelons_smaller(qtbot):

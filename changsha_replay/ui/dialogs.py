@@ -26,6 +26,7 @@ OTHER_KEYS = (
     ("Ctrl+G", "Fold units whose symbols would cover their superior's into it, or show them all"),
     ("Ctrl+Arrows", "Pan the map (when it has focus)"),
     ("Ctrl+= / Ctrl+−", "Zoom the map in / out (when it has focus); the mouse wheel zooms too"),
+    ("F2", "The legend: what the marks on the map mean"),
     ("?", "This list"),
 )
 
@@ -43,6 +44,13 @@ def _browser_dialog(parent: QWidget | None, title: str, html: str, size: tuple[i
     layout.addWidget(buttons)
     dialog.resize(*size)
     return dialog
+
+
+def legend_dialog(parent: QWidget | None, scenario: Scenario | None, mode: str) -> QDialog:
+    """Help → Legend: what the marks on the map mean, for the open scenario."""
+    from .legend import legend_html
+
+    return _browser_dialog(parent, "Legend", legend_html(scenario, mode), (560, 640))
 
 
 def shortcuts_dialog(parent: QWidget | None) -> QDialog:

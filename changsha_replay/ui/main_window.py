@@ -145,6 +145,8 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("&Keyboard Shortcuts", QKeySequence("?"), self.show_shortcuts)
+        self.legend_action = help_menu.addAction("&Legend", QKeySequence("F2"), self.show_legend)
+        self.legend_action.setStatusTip("What the marks on the map mean")
         about = help_menu.addAction("&About Changsha Replay", self.show_about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
 
@@ -167,6 +169,11 @@ class MainWindow(QMainWindow):
         from .dialogs import shortcuts_dialog
 
         shortcuts_dialog(self).open()
+
+    def show_legend(self) -> None:
+        from .dialogs import legend_dialog
+
+        legend_dialog(self, self.session.scenario, self.session.name_mode).open()
 
     def show_about(self) -> None:
         from .dialogs import about_dialog

@@ -395,3 +395,21 @@ def test_an_empty_window_says_how_to_open_a_scenario(qtbot, tmp_path):
     window.open_bundled_action.trigger()
     qtbot.waitUntil(lambda: window.session.scenario is not None)
     assert not hint.isVisible()
+
+
+def test_the_legend_says_what_the_map_of_this_scenario_shows():
+    from changsha_replay.resources import default_scenario
+    from changsha_replay.store import load
+    from changsha_replay.ui.legend import legend_html
+
+    changsha = load(default_scenario())
+    html = legend_html(changsha)
+    for words in ("9th War Zone", "rectangular frame", "diamond frame", "documented", "estimated", "encircled"):
+        assert words in html, words
+    assert "front line" in html and "axis of advance" in html and "% estimated" in html
+    assert "novel: from the novel" in html and "Annotations" not in html  # none in the bundled one
+    from changsha_replay.model.records import Annotation
+
+    note = Annotation("n", "note", {"type": "Point", "coordinates": [113.0, 28.2]}, text="Here")
+    assert "Annotations" in legend_html(changsha.replace(annotations=(note,)))
+    assert "Open a scenario" in legend_html(None)

@@ -373,7 +373,12 @@ class MapCanvas(QWidget):
         if state is None:
             return
         np.multiply(state.lon, self.projection.k, out=self._x)
-        self.units.set_state(self._x, state.lat, state.strength, state.status)
+        tracks = self.scenario.tracks if self.scenario is not None else None
+        certainty = None
+        if tracks is not None and len(tracks):
+            k = state.keyframe
+            certainty = np.where(k >= 0, tracks.certainty[np.clip(k, 0, len(tracks) - 1)], 0)
+        self.units.set_state(self._x, state.lat, state.strength, state.status, certainty)
         if self.places.set_time(t):  # other places matter now
             self.key_place_labels.update()
         self.unit_labels.invalidate()

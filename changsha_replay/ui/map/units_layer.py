@@ -19,6 +19,9 @@ from .symbols import BADGE_MAX, DOT, FULL, SMALL, SymbolSheet
 ENCIRCLED = vocab.STATUSES.index("encircled")
 DESTROYED = vocab.STATUSES.index("destroyed")
 DESTROYED_OPACITY = 0.4
+#: Opacity of a symbol by the certainty of the position in force (vocab.CERTAINTIES: documented,
+#: inferred, estimated): a documented position is drawn solid, an estimate lighter.
+CERTAINTY_OPACITY = np.array([1.0, 0.8, 0.62])
 CULL_MARGIN_PX = 60.0
 CROWDED = 1.5  # symbols covering the view more than this many times over: lower echelons are drawn smaller
 DECLUTTER_MAX = 200  # symbols in view up to which overlapping ones are nudged apart
@@ -113,6 +116,7 @@ class UnitsLayer(OverlayItem):
         self.keep = np.zeros(n, bool)
         self.x, self.y = np.full(n, np.nan), np.full(n, np.nan)
         self.strength, self.status = np.zeros(n), np.full(n, -1, np.int8)
+        self.certainty = np.zeros(n, np.int8)
         self.tree = Hierarchy(parent if parent is not None else np.full(n, -1, np.int64))
         if sheet is not None and n:
             size = sheet.sprite_src[FULL, self.look, 0, 2:4] / sheet.dpr
@@ -125,12 +129,24 @@ class UnitsLayer(OverlayItem):
         self._shapes = Shapes.of(self.sprite_rect, self.tree)
         self._changed()
 
-    def set_state(self, x: np.ndarray, y: np.ndarray, strength: np.ndarray, status: np.ndarray) -> None:
-        """Positions (map coordinates), strength and status of a time, copied in place."""
+    def set_state(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        strength: np.ndarray,
+        status: np.ndarray,
+        certainty: np.ndarray | None = None,
+    ) -> None:
+        """Positions (map coordinates), strength, status and the certainty of the positions (an
+        index of ``vocab.CERTAINTIES``; None: documented) of a time, copied in place."""
         np.copyto(self.x, x)
         np.copyto(self.y, y)
         np.copyto(self.strength, strength)
         np.copyto(self.status, status)
+        if certainty is None:
+            self.certainty[:] = 0
+        else:
+            np.copyto(self.certainty, np.clip(certainty, 0, len(CERTAINTY_OPACITY) - 1), casting="unsafe")
         self._changed()
 
     def set_selected(self, mask: np.ndarray) -> None:
@@ -352,7 +368,7 @@ class UnitsLayer(OverlayItem):
         f[:, 1] += cy
         f[:, 2:6] = sheet.sprite_src[style, look, level]
         f[:, 6:9] = (scale, scale, 0.0)
-        f[:, 9] = 1.0
+        f[:, 9] = CERTAINTY_OPACITY[self.certainty[idx]]  # an estimated position is drawn lighter
         f[status == DESTROYED, 9] = DESTROYED_OPACITY
         self._main.draw(p, sheet.pixmap)
 

@@ -393,3 +393,32 @@ def test_hovering_reports_the_position_and_shows_the_unit(canvas, qtbot):
     unit = canvas.scenario.units[i]
     qtbot.waitUntil(lambda: unit.name_en in QToolTip.text())
     assert unit.name_zh in QToolTip.text()
+
+
+def test_the_weather_chip_shrinks_to_its_icon_over_units(canvas):
+    session = canvas.session
+    session.seek(at("1942-01-02T12:00:00"))  # bad weather: the chip shows
+    chip = canvas.weather
+    assert chip.isVisible() and chip.text
+    i = canvas.scenario.units.index_of("jp-11-army")
+    state = session.state()
+    canvas.center_on(float(state.lat[i]), float(state.lon[i]))
+    canvas.grab()
+    # move the view until the HQ stands where the chip's title would be
+    rect = canvas.viewbox.viewRect()
+    target_x, target_y = canvas.width() - chip.full_width() / 2 - 10, 25
+    canvas.viewbox.translateBy(
+        x=-(target_x - canvas.width() / 2) * rect.width() / canvas.width(),
+        y=(target_y - canvas.height() / 2) * rect.height() / canvas.height(),
+    )
+    canvas.grab()
+    assert chip.compact and chip.width() < 50 and chip.toolTip() == chip.text
+    canvas.fit_scenario()
+    session.seek(at("1942-01-02T12:00:00"))
+    canvas.grab()
+    from changsha_replay.ui.map.canvas import MARGIN
+
+    boxes = canvas.units.screen_boxes(canvas.units.screen_transform())
+    left, right, top, bottom = canvas.width() - chip.full_width() - MARGIN, canvas.width() - MARGIN, MARGIN, MARGIN + 34
+    over = ((boxes[:, 0] < right) & (boxes[:, 2] > left) & (boxes[:, 1] < bottom) & (boxes[:, 3] > top)).any()
+    assert chip.compact == bool(over)  # the whole chip exactly where it hides nothing

@@ -412,6 +412,27 @@ class MapCanvas(QWidget):
                 text = bilingual(event.title_en, event.title_zh, self.session.name_mode)
         if self.weather.set_weather(kind, text):
             self._place_overlays()
+        self._fit_weather()
+
+    def _fit_weather(self) -> None:
+        """The weather chip shrinks to its icon while its title would cover a unit's symbol."""
+        chip = self.weather
+        if not chip.text or chip.isHidden():
+            return
+        width = chip.full_width()
+        left, top = self.width() - width - MARGIN, MARGIN
+        boxes = self.units.screen_boxes(self.units.screen_transform()) if self.units.sheet is not None else _NO_RECTS
+        covered = bool(
+            len(boxes)
+            and (
+                (boxes[:, 0] < left + width)
+                & (boxes[:, 2] > left)
+                & (boxes[:, 1] < top + chip.height())
+                & (boxes[:, 3] > top)
+            ).any()
+        )
+        if chip.set_compact(covered):
+            self._place_overlays()
 
     def _follow(self) -> None:
         sel = np.flatnonzero(self.units.selected & self.units.drawn_mask())
@@ -463,6 +484,7 @@ class MapCanvas(QWidget):
         km = self.km_per_pixel()
         self.scale_bar.set_scale(km)
         self.unit_labels.km_per_px = km
+        self._fit_weather()
 
     def _place_overlays(self) -> None:
         self.empty_hint.setGeometry(self.rect().adjusted(40, 40, -40, -40))

@@ -83,24 +83,40 @@ def draw_weather_icon(p: QPainter, kind: str, c: QPointF, r: float) -> None:
 
 
 class WeatherChip(CachedOverlay):
-    """The weather of the moment: an icon and the latest weather event's title, in a corner."""
+    """The weather of the moment: an icon and the latest weather event's title, in a corner; only
+    the icon (the title in its tooltip) while the whole chip would cover units."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = ""
         self.text = ""
+        self.compact = False
         self._font = label_font(12)
         self.hide()
+
+    def full_width(self) -> int:
+        return int(QFontMetricsF(self._font).horizontalAdvance(self.text) + 52)
+
+    def set_compact(self, on: bool) -> bool:
+        """Show the icon alone (True) or the icon and the title; True if that changed."""
+        if on == self.compact:
+            return False
+        self.compact = on
+        self._fit()
+        return True
+
+    def _fit(self) -> None:
+        self.resize(40 if self.compact else self.full_width(), 34)
+        self.setToolTip(self.text if self.compact else "")
+        self.refresh()
 
     def set_weather(self, kind: str, text: str) -> bool:
         """Show a weather (empty text hides the chip); True if it changed."""
         if (kind, text) == (self.kind, self.text):
             return False
         self.kind, self.text = kind, text
-        metrics = QFontMetricsF(self._font)
-        self.resize(int(metrics.horizontalAdvance(text) + 52), 34)
+        self._fit()
         self.setVisible(bool(text) and not self.property("layer_hidden"))
-        self.refresh()
         return True
 
     def draw(self, p: QPainter) -> None:
@@ -110,6 +126,8 @@ class WeatherChip(CachedOverlay):
         p.setBrush(CHIP_BG)
         p.drawRoundedRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1), 6, 6)
         draw_weather_icon(p, self.kind, QPointF(20, self.height() / 2), 11)
+        if self.compact:
+            return
         p.setFont(self._font)
         p.setPen(INK)
         metrics = QFontMetricsF(self._font)

@@ -201,3 +201,12 @@ def test_while_playing_rows_follow_the_time_at_most_every_refresh_interval(sessi
     session.seek(T0 + 16 * HOUR)
     session.pause()  # pausing brings the rows up to date at once
     assert model.rowCount() == 4 and model.current_row == 3
+
+
+def test_a_filter_that_matches_nothing_says_so(session, dock):
+    session.seek(END)
+    dock.text_edit.setText("no event is called this")
+    assert shown(dock.proxy) == []
+    assert dock.count_label.text().startswith("No matches among the 4 events by")
+    dock.text_edit.setText("")
+    assert "4 events by" in dock.count_label.text() and "No matches" not in dock.count_label.text()

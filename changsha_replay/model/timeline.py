@@ -94,6 +94,22 @@ class EventLog(Sequence[Event]):
         i = int(np.searchsorted(self.times, t, side="right"))
         return i if i < len(self._events) else None
 
+    def step(self, t: float, focus: int | None, direction: int) -> int | None:
+        """The event one step after (``direction`` > 0) or before the one in focus at ``t``, one
+        by one also through events of the same time; None past either end. Without a focus (or
+        one not at ``t``), the step starts from the time: after it, the next event's; before it,
+        the last event at or before it (that event itself when the time lies past it)."""
+        n = len(self._events)
+        focused = focus is not None and 0 <= focus < n and self.times[focus] == t
+        current = focus if focused else len(self.until(t)) - 1
+        if direction > 0:
+            j = current + 1
+        elif not focused and current >= 0 and self.times[current] < t:
+            j = current  # the time lies past the last event: back to that event
+        else:
+            j = current - 1
+        return j if 0 <= j < n else None
+
     def last_before(self, t: float) -> int | None:
         i = int(np.searchsorted(self.times, t, side="left")) - 1
         return i if i >= 0 else None

@@ -111,6 +111,8 @@ class EventTableModel(QAbstractTableModel):
         session.time_changed.connect(self._on_time)
         session.playing_changed.connect(lambda playing: playing or self._follow_time())
         session.name_mode_changed.connect(self._on_name_mode)
+        session.event_focused.connect(self._on_focus)
+        self._current = -1  # the current row as last styled
 
     @property
     def events(self) -> EventLog | tuple[()]:
@@ -124,7 +126,11 @@ class EventTableModel(QAbstractTableModel):
 
     @property
     def current_row(self) -> int:
-        """Row of the current event (-1 before the first event)."""
+        """Row of the current event (-1 before the first event): the one stepped to with ← / →
+        when the session has one (several events may share a time), else the latest reached."""
+        focus = self._session.event_focus
+        if focus is not None and 0 <= focus < self._reached:
+            return focus
         return self._reached - 1
 
     def _count_reached(self) -> int:
@@ -173,7 +179,7 @@ class EventTableModel(QAbstractTableModel):
             return event
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(scenario, event, column)
-        current = row == self._reached - 1
+        current = row == self.current_row
         if role == Qt.ItemDataRole.FontRole and (current or (column == BASIS and event.basis == "conflict")):
             font = QFont()
             font.setBold(True)
@@ -254,10 +260,21 @@ class EventTableModel(QAbstractTableModel):
         else:
             return
         roles = [Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole]
-        for r in {old - 1, reached - 1}:  # the old current row loses its style, the new one gains it
+        for r in {old - 1, reached - 1, self._current, self.current_row}:  # the old current row loses its style
             if 0 <= r < reached:
                 self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1), roles)
+        self._current = self.current_row
         self.reached_changed.emit(reached)
+
+    def _on_focus(self, _index: object) -> None:
+        """Another event stepped to (maybe of the same time): restyle the rows, tell the log."""
+        self._follow_time()
+        roles = [Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole]
+        for r in {self._current, self.current_row}:
+            if 0 <= r < self._reached:
+                self.dataChanged.emit(self.index(r, 0), self.index(r, len(HEADERS) - 1), roles)
+        self._current = self.current_row
+        self.reached_changed.emit(self._reached)
 
     def _on_name_mode(self, _mode: str = "") -> None:
         if self.rowCount():

@@ -57,6 +57,7 @@ class Session(QObject):
     follow_changed = Signal(bool)
     loop_changed = Signal(object)  # (start, end) or None
     annotation_selected = Signal(object)  # id of the selected annotation, or None
+    event_focused = Signal(object)  # index of the event stepped to (← / →), or None
 
     def __init__(self, parent: QObject | None = None, wall_clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
@@ -65,6 +66,8 @@ class Session(QObject):
         self.clock: PlaybackClock | None = None
         self.selection: frozenset[str] = frozenset()
         self.selected_annotation: str | None = None
+        self.event_focus: int | None = None  # the event stepped to with ← / → (see step_event)
+        self._stepping = False
         self.name_mode = "en"
         self.follow = False
         self.rate_index = DEFAULT_RATE_INDEX
@@ -102,6 +105,7 @@ class Session(QObject):
         self.select_annotation(None)
         self.loop_changed.emit(None)
         self._state = None
+        self.event_focus = None
         if scenario is None:
             self.clock = None
         else:
@@ -162,6 +166,8 @@ class Session(QObject):
 
     # -- moving time ---------------------------------------------------------------------
     def _apply(self, move: Transition) -> Transition:
+        if (move.time != move.previous or move.wrapped) and not self._stepping:
+            self._focus_event(None)  # time moved another way: the current event is the latest again
         if move.time != move.previous or move.wrapped:
             self.time_changed.emit(move.time)
         if move.phase_changed:
@@ -184,8 +190,25 @@ class Session(QObject):
             self._apply(self.clock.step_phase(direction))
 
     def step_event(self, direction: int) -> None:
-        if self.clock is not None:
-            self._apply(self.clock.step_event(direction))
+        """To the next (previous) event, one by one also through events of the same time (the
+        event stepped to is the current one in the event log until time moves otherwise)."""
+        if self.clock is None:
+            return
+        log = self.clock.events
+        j = log.step(self.time, self.event_focus, direction)
+        if j is None:
+            return
+        self._stepping = True
+        try:
+            self._apply(self.clock.seek(float(log.times[j])))
+        finally:
+            self._stepping = False
+        self._focus_event(j)
+
+    def _focus_event(self, index: int | None) -> None:
+        if index != self.event_focus:
+            self.event_focus = index
+            self.event_focused.emit(index)
 
     def to_start(self) -> None:
         if self.clock is not None:

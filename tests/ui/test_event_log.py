@@ -210,3 +210,16 @@ def test_a_filter_that_matches_nothing_says_so(session, dock):
     assert dock.count_label.text().startswith("No matches among the 4 events by")
     dock.text_edit.setText("")
     assert "4 events by" in dock.count_label.text() and "No matches" not in dock.count_label.text()
+
+
+def test_stepping_to_an_event_of_the_same_time_makes_it_the_current_one(session, dock):
+    session.seek(T0)
+    session.step_event(+1)
+    session.step_event(+1)  # e2: e2 and e3 share a time
+    model = dock.model
+    assert model.index(model.current_row, 0).data(EVENT_ROLE).id == "e2"
+    assert dock.current_event().id == "e2"
+    assert model.index(1, TITLE).data(Qt.ItemDataRole.BackgroundRole) == CURRENT_BACKGROUND
+    session.step_event(+1)  # e3, same time
+    assert dock.current_event().id == "e3"
+    assert model.index(1, TITLE).data(Qt.ItemDataRole.BackgroundRole) != CURRENT_BACKGROUND

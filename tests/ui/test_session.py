@@ -73,8 +73,10 @@ def test_phase_and_event_steps_emit_signals(session):
     session.phase_changed.connect(phases.append)
     session.step_phase(+1)
     assert session.time == T0 + 6 * HOUR and phases == [1]
+    session.step_event(-1)  # e2 and e3 share this time: from e3 (the latest) to e2, time stays
+    assert session.time == T0 + 6 * HOUR and session.scenario.events[session.event_focus].id == "e2"
     session.step_event(-1)
-    assert session.time == T0 + 1 * HOUR and phases == [1, 0]
+    assert session.time == T0 + 1 * HOUR and phases == [1, 0] and session.event_focus == 0
     session.to_end()
     assert session.phase_index == 2
 
@@ -132,3 +134,17 @@ def test_loop_the_current_phase(session):
     assert session.playing
     session.loop_current_phase(False)
     assert loops[-1] is None
+
+
+def test_arrows_reach_every_event_also_two_at_one_time(session):
+    focused, times = [], []
+    session.event_focused.connect(focused.append)
+    session.time_changed.connect(times.append)
+    ids = []
+    for _ in range(5):
+        session.step_event(+1)
+        ids.append(session.scenario.events[session.event_focus].id)
+    assert ids == ["e1", "e2", "e3", "e4", "e4"]  # (past the last: stays)
+    assert times == [T0 + 1 * HOUR, T0 + 6 * HOUR, T0 + 15 * HOUR]  # e3 moved no time
+    session.seek(T0 + 7 * HOUR)  # time moved otherwise: no event in focus
+    assert session.event_focus is None and focused[-1] is None

@@ -81,16 +81,20 @@ def cmd_info(path: str) -> int:
 
 def cmd_build(source: str, output: str) -> int:
     """Build a scenario file from its source folder; exit 1 with the problems if it is invalid,
-    2 if the folder cannot be read as a scenario source (a bad argument)."""
+    2 if the folder is no scenario source (a bad argument)."""
     from .authoring import SourceError, read_source
     from .model.validation import validate
     from .store import ScenarioError, save
 
+    folder = Path(source)
+    if not (folder / "scenario.toml").is_file():  # not a source folder at all: a bad argument
+        _error(f"{folder}: not a scenario source folder (no scenario.toml)")
+        return EXIT_USAGE
     try:
         scenario = read_source(source)
-    except SourceError as exc:
+    except SourceError as exc:  # a source folder with something wrong in it: invalid
         _error(str(exc))
-        return EXIT_USAGE
+        return EXIT_INVALID
     problems = validate(scenario)
     for problem in problems:
         print(f"{source}: {problem}")

@@ -89,7 +89,7 @@ def test_build_names_a_malformed_entry_without_a_traceback(tmp_path):
     first[header.index("strength")] = "full"
     (source / "keyframes.csv").write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n", encoding="utf-8")
     result, _ = run("build", source, tmp_path / "out.sqlite")
-    assert result.returncode == 2 and "Traceback" not in result.stderr and "full" in result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "full" in result.stderr  # invalid content
 
 
 def test_build_from_a_folder_it_cannot_read_exits_2(tmp_path):

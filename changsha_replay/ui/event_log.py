@@ -271,7 +271,7 @@ class EventLogDock(QDockWidget):
             return
         reached, total, shown = self.proxy.reached, len(scenario.events), self.proxy.rowCount()
         when = short_time(self.session.time, scenario.info.time_zone)
-        if self.proxy.filtering and shown == 0:
+        if self.proxy.filtering and shown == 0 and reached:
             self.count_label.setText(f"No matches among the {reached} events by {when}: change or clear the filters")
             return
         counted = f"{shown} of {reached} events" if self.proxy.filtering else f"{reached} events"

@@ -2,7 +2,7 @@
 
 Where the summary would take more than an eighth of the height of the window's middle (a small
 window), it shows as one elided line with a "More" button that unfolds it (and "Less" folds it
-again); the choice is kept until the window is resized."""
+again); the choice is kept until the window is resized or the phase changes."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class PhaseHeader(QWidget):
         self.more.hide()
         self._text = ""  # the summary as rich text
         self._folded: bool | None = None  # None: as the room decides; else the user's choice
+        self._room = -1  # the height of the middle of the window the choice was made in
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(self.summary, 1)
@@ -73,6 +74,8 @@ class PhaseHeader(QWidget):
         summary = phase.summary_zh if mode == "zh" else phase.summary_en
         if mode == "both" and phase.summary_zh:
             summary = f"{phase.summary_en}<br>{phase.summary_zh}"
+        if summary != self._text:
+            self._folded = None  # another phase: the room decides again
         self._text = summary or ""
         self._fit()
 
@@ -96,6 +99,8 @@ class PhaseHeader(QWidget):
         plain = _plain(text)
         full_height = metrics.boundingRect(0, 0, width, 10_000, int(Qt.TextFlag.TextWordWrap), plain).height()
         room = self.parentWidget().height() if self.parentWidget() is not None else 1000
+        if room != self._room:  # the window was resized: the room decides again
+            self._room, self._folded = room, None
         crowded = full_height > max(room, 1) / 8 and full_height > 1.5 * metrics.height()
         folded = crowded if self._folded is None else self._folded and crowded
         self.more.setVisible(crowded)

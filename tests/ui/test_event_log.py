@@ -223,3 +223,9 @@ def test_stepping_to_an_event_of_the_same_time_makes_it_the_current_one(session,
     session.step_event(+1)  # e3, same time
     assert dock.current_event().id == "e3"
     assert model.index(1, TITLE).data(Qt.ItemDataRole.BackgroundRole) != CURRENT_BACKGROUND
+
+
+def test_before_any_event_a_filter_is_not_blamed(session, dock):
+    session.seek(T0)
+    dock.text_edit.setText("anything")
+    assert "No matches" not in dock.count_label.text()

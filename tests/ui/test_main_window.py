@@ -368,6 +368,9 @@ def test_a_small_window_keeps_a_usable_map(qtbot, tmp_path):
     assert not header.folded and header.more.text() == "Less" and "Yuelu Mountain" in header.summary.text()
     header.more.click()
     assert header.folded
+    header.more.click()  # unfolded by hand …
+    window.session.step_phase(+1)  # … until another phase: the room decides again
+    assert header.folded
     tree = window.orbat_dock.tree
     assert tree.isColumnHidden(STATUS)  # a narrow order of battle keeps room for the names
     window.resize(1700, 1000)

@@ -224,3 +224,25 @@ def test_zoom_stops_at_a_kilometre(canvas):
         canvas.zoom_by(3)
     rect = canvas.viewbox.viewRect()
     assert min(rect.width(), rect.height()) * KM_PER_DEGREE == pytest.approx(1.0, rel=0.05)
+
+
+def test_in_a_small_map_the_key_places_come_before_the_phases_and_keep_clear_of_the_overlays(canvas, qtbot):
+    canvas.resize(456, 465)
+    canvas.session.seek(parse_time("1942-01-05T12:00:00+08:00"))  # phase 6 names places near Changsha
+    canvas.fit_scenario()
+    canvas.grab()
+    assert "changsha" in _named_first(canvas)
+    reserved = canvas.unit_labels.reserved
+    for x, y, w, h in canvas.key_place_labels.last_rects:
+        assert not any(_overlaps((x, y, x + w, y + h), r) for r in reserved.tolist())  # scale bar, weather
+
+
+def test_another_language_places_the_first_names_again(canvas):
+    canvas.session.seek(parse_time("1942-01-02T12:00:00+08:00"))
+    canvas.fit_scenario()
+    canvas.grab()
+    widths = {canvas.places.places[i].id: w for i, _x, _y, w, _h in canvas.key_place_labels._placed[1]}
+    canvas.session.set_name_mode("both")
+    canvas.grab()
+    wider = {canvas.places.places[i].id: w for i, _x, _y, w, _h in canvas.key_place_labels._placed[1]}
+    assert wider["changsha"] > widths["changsha"]  # "Changsha 长沙城" is measured, not the old width

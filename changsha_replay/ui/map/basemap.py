@@ -149,6 +149,7 @@ class PlacesLayer(StaticLayer):
         self._dotted = np.zeros(0, bool)
         self._order: list[int] = []
         self.last_rects: list[tuple[float, float, float, float]] = []
+        self.texts_version = 0
         self.key = np.zeros(0, bool)  # the scenario's key places
         self.first = np.zeros(0, bool)  # named first now: key places, those of the phase and events
         self.of_events = np.zeros(0, bool)  # those of the current events (before the phase's)
@@ -206,6 +207,7 @@ class PlacesLayer(StaticLayer):
         return True
 
     def set_name_mode(self, mode: str) -> None:
+        self.texts_version += 1  # other texts, other widths: the names are placed again
         self.texts = [place_label(bilingual(p.name_en, p.name_zh, mode)) for p in self.places]
         # what the labels' placement needs of each place, worked out once, not at every paint
         sizes = np.array([self._sprites[k].size(t) for k, t in zip(self.kinds, self.texts)], dtype=float)
@@ -363,7 +365,7 @@ class KeyPlaceLabelsItem(OverlayItem):
         places = self.places
         generation = getattr(self.unit_labels, "_generation", 0)
         key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), self.view_size())
-        key += (places.first.tobytes(), places.of_events.tobytes(), places.visible, len(places.texts))
+        key += (places.first.tobytes(), places.of_events.tobytes(), places.visible, places.texts_version)
         if self._placed is not None and self._placed[0] == key:
             if self._generation == generation:
                 return self._placed[1], self._placed[2]
@@ -385,6 +387,10 @@ class KeyPlaceLabelsItem(OverlayItem):
             top = np.column_stack((top2, above, below, above, below, above, below))
             width, height = self.view_size()
             inside = (left < width) & (left + w[:, None] > 0) & (top < height) & (top + h[:, None] > 0)
+            rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
+            reserved = getattr(self.unit_labels, "reserved", np.zeros((0, 4)))
+            if len(reserved):  # under the scale bar or the weather chip is out of view
+                inside &= ~_covered(rects, reserved, width, height).reshape(left.shape)
             allowed = inside.copy()
             # no name over the dot of another of these places (Changsha's over Langli's …)
             dots = np.column_stack((px[chosen] - 4, py[chosen] - 4, px[chosen] + 4, py[chosen] + 4))
@@ -394,7 +400,6 @@ class KeyPlaceLabelsItem(OverlayItem):
                 boxes = units.screen_boxes(t).copy()
                 boxes[:, 1] -= ECHELON_MARK_PX
                 obstacles.append(boxes)
-            rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
             allowed &= ~_covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
             # key places, then those of the current events, then those the phase names
             position = np.empty(len(places._order), np.int64)
@@ -402,11 +407,13 @@ class KeyPlaceLabelsItem(OverlayItem):
             order = sorted(
                 chosen.tolist(), key=lambda i: (not places.key[i], not places.of_events[i], int(position[i]))
             )
-            found = dict(place_labels(left, top, w, h, order, allowed))
-            # the key places and those of the current events are named even where every place
-            # is over a symbol: the first place in view that no other of these names covers
+            # the key places and those of the current events first, named even where every place
+            # is over a symbol (the first place in view that no other of these names covers);
+            # the places the phase names then where room is left
             forced = places.key | places.of_events
-            missing = [i for i in order if i not in found and forced[i] and inside[i].any()]
+            first_order = [i for i in order if forced[i]]
+            found = dict(place_labels(left, top, w, h, first_order, allowed))
+            missing = [i for i in first_order if i not in found and inside[i].any()]
             if missing:
                 kept = np.zeros_like(inside)
                 for i, k in found.items():
@@ -425,6 +432,13 @@ class KeyPlaceLabelsItem(OverlayItem):
                     place_labels(left[rows, order_k], top[rows, order_k], w, h, [*found, *missing], kept[rows, order_k])
                 )
                 found = {i: int(order_k[i, k]) for i, k in chosen_k.items()}
+            rest = [i for i in order if not forced[i]]
+            if rest:
+                kept = np.zeros_like(inside)
+                for i, k in found.items():
+                    kept[i, k] = True
+                kept[rest] = allowed[rest]
+                found = dict(place_labels(left, top, w, h, [*found, *rest], kept))
             placed = [(i, float(left[i, k]), float(top[i, k]), float(w[i]), float(h[i])) for i, k in found.items()]
         rects = np.array([(x, y, x + w_, y + h_) for _i, x, y, w_, h_ in placed], dtype=float).reshape(-1, 4)
         self._placed = (key, placed, rects)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..model.scenario import Scenario
 from ..model.validation import Problem, cap, validate
 from . import declared
-from .cache import ScenarioCache, stamp
+from .cache import FileStamp, ScenarioCache, stamp
 from .errors import ScenarioError
 from .origin import Origin
 from .reader import Reader, file_version
@@ -138,9 +138,10 @@ def save(
     check: bool = True,
     compact: bool = True,
     building_bundle: bool = False,
-) -> None:
+) -> FileStamp | None:
     """Write ``scenario`` to ``path`` atomically: a complete new file beside it, then a rename
     (see ``store.writer``). A failure raises ScenarioError and leaves the old file as it was.
+    Returns the stamp of the file written.
 
     ``check=False`` skips validation (the caller guarantees a valid scenario, e.g. an editor's
     journaled state); ``compact=False`` skips compaction (quicker; the file is about 10 % larger,
@@ -148,4 +149,4 @@ def save(
     """
     from .writer import save as write  # sqlite-utils is loaded only when a file is written
 
-    write(scenario, path, check=check, compact=compact, building_bundle=building_bundle)
+    return write(scenario, path, check=check, compact=compact, building_bundle=building_bundle)

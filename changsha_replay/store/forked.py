@@ -61,11 +61,11 @@ def save_in_child(scenario: Scenario, path: str | os.PathLike, **options) -> Non
     _, status = os.waitpid(pid, 0)
     if not reply:
         raise ScenarioError(f"{target.name}: saving stopped unexpectedly ({_ended(status)}); {unchanged_note(target)}")
-    error = pickle.loads(reply)  # from our own child
+    error, written = pickle.loads(reply)  # from our own child
     if error is not None:
         raise error
-    if isinstance(scenario.origin, Origin):
-        scenario.origin.moved(scenario, target)  # as the child did in its copy
+    if isinstance(scenario.origin, Origin) and written is not None:
+        scenario.origin.moved(scenario, target, written)  # as the child did in its copy, if still that file
 
 
 def _save_here(scenario: Scenario, target: Path, options: dict) -> None:
@@ -86,16 +86,19 @@ def _child(scenario: Scenario, target: Path, options: dict, write_end: int) -> N
             # import takes ~50 ms of the GIL), and the parent does no Python work for a save
             from .writer import save
 
-            save(scenario, target, **options)
+            written = save(scenario, target, **options)
             error = None
         except ScenarioError as exc:
-            error = exc
+            error, written = exc, None
         except BaseException as exc:  # a clear message rather than a traceback
-            error = ScenarioError(f"{target.name}: saving failed ({type(exc).__name__}: {str(exc)[:160]})")
+            error, written = (
+                ScenarioError(f"{target.name}: saving failed ({type(exc).__name__}: {str(exc)[:160]})"),
+                None,
+            )
         try:
-            reply = pickle.dumps(error)
+            reply = pickle.dumps((error, written))
         except Exception:
-            reply = pickle.dumps(ScenarioError(str(error)))
+            reply = pickle.dumps((ScenarioError(str(error)), None))
         view = memoryview(reply)
         while view:
             view = view[os.write(write_end, view) :]

@@ -46,6 +46,7 @@ from ..model.tracks import UnitTracks
 from ..model.validation import validate
 from ..resources import is_bundled
 from .atomic import fsync_directory, keep_mode, unchanged_note
+from .cache import FileStamp, stamp
 from .errors import ScenarioError
 from .origin import COPIED_PARTS, Origin, Snapshot
 from .schema import APPLICATION_ID, DDL, FORMAT_VERSION, expected_columns
@@ -59,8 +60,9 @@ def save(
     check: bool = True,
     compact: bool = True,
     building_bundle: bool = False,
-) -> None:
+) -> FileStamp | None:
     """Write ``scenario`` to ``path``; the old file stays intact until the new one is complete.
+    Returns the stamp of the file written (None if it cannot be stamped).
 
     The new file is written beside the target (``.name.XXXX.tmp``), fsynced and renamed over
     it (keeping the target's permissions), then the folder is fsynced. ``check=False`` skips
@@ -71,10 +73,10 @@ def save(
     that says what happened; the temporary file is removed and the previous file left as it was.
     """
     with using_sqlite():  # no fork meanwhile (store.sqlite_gate)
-        _save(scenario, Path(path), check, compact, building_bundle)
+        return _save(scenario, Path(path), check, compact, building_bundle)
 
 
-def _save(scenario: Scenario, target: Path, check: bool, compact: bool, building_bundle: bool) -> None:
+def _save(scenario: Scenario, target: Path, check: bool, compact: bool, building_bundle: bool) -> FileStamp | None:
     if is_bundled(target) and not building_bundle:
         raise ScenarioError(f"{target.name}: the bundled scenarios are read-only; save a copy elsewhere")
     problems: list | None = None
@@ -97,7 +99,7 @@ def _save(scenario: Scenario, target: Path, check: bool, compact: bool, building
         raise (refuse() if invalid() else ScenarioError(_failure(target, exc))) from None
     os.close(fd)
     tmp = Path(tmp_name)
-    saved = False
+    saved, written = False, None
     try:
         # Validation runs while the file is compacted (on another thread): it costs no time then.
         if write_file(scenario, tmp, compact=compact, alongside=invalid) or invalid():
@@ -105,6 +107,7 @@ def _save(scenario: Scenario, target: Path, check: bool, compact: bool, building
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         keep_mode(target, tmp)
+        written = stamp(tmp)  # what the file will be: the Origin moves only to exactly that
         os.replace(tmp, target)
         saved = True
     except (OSError, sqlite3.Error, ValueError, TypeError, OverflowError, IndexError) as exc:
@@ -115,8 +118,11 @@ def _save(scenario: Scenario, target: Path, check: bool, compact: bool, building
             tmp.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # the new file is in place; this only makes the rename durable
         fsync_directory(directory)
-    if saved and isinstance(scenario.origin, Origin):
-        scenario.origin.moved(scenario, target)  # the next save copies from the new file
+    if saved and written is not None:
+        written = written._replace(path=str(target.resolve()))
+        if isinstance(scenario.origin, Origin):  # the next save copies from the new file, if it is still it
+            scenario.origin.moved(scenario, target, written)
+    return written if saved else None
 
 
 # -- error messages --------------------------------------------------------------------------

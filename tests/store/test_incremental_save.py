@@ -252,3 +252,28 @@ def test_a_file_of_an_older_format_counts_as_written_from_memory(tmp_path):
     scenario = load(path, use_cache=False)
     assert scenario.origin.snapshot.version == 1 and scenario.origin.snapshot.unchanged(scenario) == ()
     assert rows_from_memory(scenario) >= len(scenario.tracks) + len(scenario.events)
+
+
+def test_a_file_replaced_right_after_the_save_is_not_taken_for_it(opened, tmp_path, monkeypatch, copies):
+    """The Origin moves only to the very file written: another program replacing it at once (or
+    another save winning the race) makes the next save write from memory."""
+    scenario, _ = opened
+    foreign = tmp_path / "foreign.sqlite"
+    save(synthetic(5, 3, 4), foreign)
+    real_replace = os.replace
+
+    def replace_then_overwritten(src, dst):
+        real_replace(src, dst)
+        if str(dst).endswith("target.sqlite"):
+            shutil.copyfile(foreign, tmp_path / "other.tmp")
+            real_replace(tmp_path / "other.tmp", dst)
+
+    monkeypatch.setattr(writer.os, "replace", replace_then_overwritten)
+    edited = scenario.replace(info=scenario.info._replace(title_en="Mine"))
+    written = save(edited, tmp_path / "target.sqlite")
+    assert written is not None and edited.origin.snapshot is None
+    monkeypatch.setattr(writer.os, "replace", real_replace)
+    copies.clear()
+    save(edited, tmp_path / "again.sqlite")
+    assert copies == []  # nothing copied from the foreign file
+    assert load(tmp_path / "again.sqlite", use_cache=False).same_content(edited)

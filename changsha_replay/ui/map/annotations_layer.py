@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -562,10 +562,8 @@ class AnnotationsLayer(OverlayItem):
         self._texts_version = 0  # bumped by every change of the marks or their texts
         self._text_rects = np.zeros((0, 4))
         self._text_rects_key: tuple | None = None
-        self._text_cache: dict[_Mark, tuple[float, float, float, float] | None] = {}
-        self._text_cache_scale: tuple | None = None
-        self._rect_cache: dict[_Mark, QRectF] = {}
-        self._rect_cache_scale: tuple | None = None
+        self._text_at_origin = _PerZoom()  # each mark's text rectangle, at this zoom
+        self._rect_at_origin = _PerZoom()  # each mark's painted rectangle, at this zoom
         self.time = -math.inf
         self.editing = False
         self.name_mode = "en"
@@ -639,24 +637,11 @@ class AnnotationsLayer(OverlayItem):
         is affine in the view), so a pan or an edit measures nothing again but what changed."""
         drawn = self.drawn_mask()
         m11, m12, m21, m22, dx, dy = _transform_values(transform)
-        if (
-            self._text_cache_scale != (m11, m12, m21, m22, self.name_mode)
-            or len(self._text_cache) > 2 * len(self._marks) + 64
-        ):
-            self._text_cache = {}
-            self._text_cache_scale = (m11, m12, m21, m22, self.name_mode)
         key = (m11, m12, m21, m22, dx, dy, self._texts_version, drawn.tobytes())
         if self._text_rects_key != key:
             fixed = np.flatnonzero(drawn & (self._attached < 0)) if len(self._attached) else np.flatnonzero(drawn)
-            at_origin = QTransform(m11, m12, m21, m22, 0.0, 0.0)
-            cache, rows = self._text_cache, []
-            for i in fixed.tolist():
-                mark = self._marks[i]
-                rect = cache.get(mark, _UNMEASURED)
-                if rect is _UNMEASURED:
-                    rect = cache[mark] = self._text_rect(mark, at_origin)
-                if rect is not None:
-                    rows.append(rect)
+            measured = self._text_at_origin.start(transform, self.name_mode, len(self._marks))
+            rows = [r for r in (measured(self._marks[i], self._text_rect) for i in fixed.tolist()) if r is not None]
             self._text_rects = np.array(rows, dtype=float).reshape(-1, 4) + np.array((dx, dy, dx, dy))
             self._text_rects_key = key
         moving = np.flatnonzero(drawn & (self._attached >= 0)) if len(self._attached) else ()
@@ -1027,15 +1012,8 @@ class AnnotationsLayer(OverlayItem):
         zoom without the view's translation (a note that follows a unit is measured each time)."""
         if mark.kind in POINT_KINDS and self._unit_point(mark) is not None:
             return self._measure_mark_rect(mark, t)
-        m11, m12, m21, m22, dx, dy = _transform_values(t)
-        scale = (m11, m12, m21, m22, self.name_mode)
-        if self._rect_cache_scale != scale or len(self._rect_cache) > 2 * len(self._marks) + 64:
-            self._rect_cache = {}
-            self._rect_cache_scale = scale
-        rect = self._rect_cache.get(mark)
-        if rect is None:
-            rect = self._rect_cache[mark] = self._measure_mark_rect(mark, QTransform(m11, m12, m21, m22, 0.0, 0.0))
-        return rect.translated(dx, dy)
+        measured = self._rect_at_origin.start(t, self.name_mode, len(self._marks))
+        return measured(mark, self._measure_mark_rect).translated(t.dx(), t.dy())
 
     def _measure_mark_rect(self, mark: _Mark, t: QTransform) -> QRectF:
         if mark.kind in POINT_KINDS:
@@ -1351,7 +1329,30 @@ class AnnotationsLayer(OverlayItem):
         p.setBrush(Qt.BrushStyle.NoBrush)
 
 
-_UNMEASURED = object()
+class _PerZoom:
+    """Something measured of each mark under the view's transform less its translation (a
+    mark's texts and outlines are affine in the view), kept while the zoom and the language
+    stay: a pan or an edit measures only the marks it changed (changed marks are new objects)."""
+
+    def __init__(self) -> None:
+        self._scale: tuple | None = None
+        self._values: dict[_Mark, object] = {}
+
+    def start(self, t: QTransform, language: str, marks: int) -> Callable:
+        """``measured(mark, measure)`` for this transform: ``measure(mark, transform at the
+        origin)`` once per mark and zoom."""
+        m11, m12, m21, m22, _dx, _dy = _transform_values(t)
+        scale = (m11, m12, m21, m22, language)
+        if scale != self._scale or len(self._values) > 2 * marks + 64:  # another zoom, or many replaced
+            self._scale, self._values = scale, {}
+        values, origin = self._values, QTransform(m11, m12, m21, m22, 0.0, 0.0)
+
+        def measured(mark: _Mark, measure: Callable):
+            if mark not in values:
+                values[mark] = measure(mark, origin)
+            return values[mark]
+
+        return measured
 
 
 def _transform_values(t: QTransform) -> tuple[float, ...]:

@@ -111,24 +111,27 @@ def load(path: str | os.PathLike, *, cache: ScenarioCache | None = None, use_cac
     ``cache`` defaults to the user's cache folder, ``use_cache=False`` reads the file regardless).
     """
     path = Path(path)
-    check_version(path, *read_header(path))
-    before = stamp(path)
+    version, application_id = read_header(path)
+    check_version(path, version, application_id)
+    before = stamp(path)  # the file as it is before reading (also the cache's key)
     cache = (cache or ScenarioCache.default()) if use_cache else None
-    key = stamp(path, cache.min_bytes) if cache is not None else None
+    key = before if cache is not None else None
     scenario = None
     if cache is not None:
         with _gc_paused():
             scenario = cache.get(key)
-    if scenario is None:
+    read = scenario is None
+    if read:
         scenario, problems = _read(path)
         if problems or scenario is None:
             first = problems[0] if problems else "unreadable"
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise ScenarioError(f"{path.name}: {first}{more}", problems)
-        if cache is not None and key is not None and stamp(path, cache.min_bytes) == key:  # unchanged while read
-            cache.put_later(key, scenario)  # after the file is read, beside whatever comes next
+    after = stamp(path)
+    if read and cache is not None and key is not None and after == key:  # unchanged while read
+        cache.put_later(key, scenario)  # after the file is read, beside whatever comes next
     # Saving copies the parts still unchanged from this file (store.origin).
-    return scenario.replace(origin=Origin.of(scenario, path, before))
+    return scenario.replace(origin=Origin.of(scenario, before, after, version))
 
 
 def save(

@@ -69,11 +69,14 @@ class Origin:
         self._snapshot: Snapshot | None = None
 
     @classmethod
-    def of(cls, scenario: Scenario, path: Path, read_from: FileStamp | None) -> Origin:
-        """The origin of ``scenario``, just read from ``path`` whose stamp was ``read_from`` before
-        reading (no snapshot when it changed meanwhile or cannot be stamped)."""
+    def of(cls, scenario: Scenario, read_from: FileStamp | None, now: FileStamp | None, version: int) -> Origin:
+        """The origin of ``scenario``, just read from a file of format ``version`` whose stamp was
+        ``read_from`` before reading and is ``now`` (no snapshot when they differ or are None)."""
         origin = cls()
-        origin.moved(scenario, path, read_from)
+        snapshot = None
+        if now is not None and now == read_from:
+            snapshot = origin._snapshot_of(scenario, now, version)
+        origin._snapshot = snapshot
         return origin
 
     @property
@@ -87,14 +90,18 @@ class Origin:
         found = stamp(Path(path))
         snapshot = None
         if found is not None and (expected is None or found == expected):
-            parts = {name: getattr(scenario, name) for name in COPIED_PARTS}
             try:
                 version = read_header(Path(found.path))[0]
             except ScenarioError:
                 version = -1
-            snapshot = Snapshot(Path(found.path), found, parts, scenario.info.time_zone, version)
+            snapshot = self._snapshot_of(scenario, found, version)
         with self._lock:
             self._snapshot = snapshot
+
+    @staticmethod
+    def _snapshot_of(scenario: Scenario, found: FileStamp, version: int) -> Snapshot:
+        parts = {name: getattr(scenario, name) for name in COPIED_PARTS}
+        return Snapshot(Path(found.path), found, parts, scenario.info.time_zone, version)
 
     def __repr__(self) -> str:  # never the parts: they may be huge
         snapshot = self.snapshot

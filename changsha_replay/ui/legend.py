@@ -6,6 +6,7 @@ from html import escape
 
 from ..model import Scenario, vocab
 from ..model.records import Side
+from .map import style
 from .map.events_layer import MARKED_KINDS
 from .map.features_layer import TIMED_KINDS
 from .map.units_layer import CERTAINTY_OPACITY
@@ -125,7 +126,7 @@ def _frame(scenario: Scenario, side: Side) -> str:
 
 def _faded(colour: str, opacity: float) -> str:
     """``colour`` at ``opacity`` over the map's paper, as #rrggbb."""
-    paper = (244, 241, 234)
+    paper = (style.PAPER.red(), style.PAPER.green(), style.PAPER.blue())
     rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)] if len(colour) == 7 else list(paper)
     mixed = [round(c * opacity + b * (1 - opacity)) for c, b in zip(rgb, paper)]
     return "#" + "".join(f"{c:02x}" for c in mixed)

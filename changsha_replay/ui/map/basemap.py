@@ -282,7 +282,7 @@ def _overlap(rects: np.ndarray, obstacles: np.ndarray) -> np.ndarray:
     return (w * h).sum(axis=1)
 
 
-def _covered(rects: np.ndarray, obstacles: np.ndarray, width: float, height: float) -> np.ndarray:
+def covered(rects: np.ndarray, obstacles: np.ndarray, width: float, height: float) -> np.ndarray:
     """Which rects (left, top, right, bottom) overlap any obstacle: compared pair by pair when
     that is cheap, else through a coverage grid (which errs on the side of covered)."""
     if len(obstacles) == 0:
@@ -328,7 +328,7 @@ class PlaceLabelsItem(OverlayItem):
             obstacles.append(self.first.rects(t))
         if obstacles:
             rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
-            allowed &= ~_covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
+            allowed &= ~covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
         p.resetTransform()
         for i, k in place_labels(left, top, w, h, order, allowed):
             x0, y0 = float(left[i, k]), float(top[i, k])
@@ -390,7 +390,7 @@ class KeyPlaceLabelsItem(OverlayItem):
             rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
             reserved = getattr(self.unit_labels, "reserved", np.zeros((0, 4)))
             if len(reserved):  # under the scale bar or the weather chip is out of view
-                inside &= ~_covered(rects, reserved, width, height).reshape(left.shape)
+                inside &= ~covered(rects, reserved, width, height).reshape(left.shape)
             allowed = inside.copy()
             # no name over the dot of another of these places (Changsha's over Langli's …)
             dots = np.column_stack((px[chosen] - 4, py[chosen] - 4, px[chosen] + 4, py[chosen] + 4))
@@ -400,7 +400,7 @@ class KeyPlaceLabelsItem(OverlayItem):
                 boxes = units.screen_boxes(t).copy()
                 boxes[:, 1] -= ECHELON_MARK_PX
                 obstacles.append(boxes)
-            allowed &= ~_covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
+            allowed &= ~covered(rects, np.concatenate(obstacles), width, height).reshape(left.shape)
             # key places, then those of the current events, then those the phase names
             position = np.empty(len(places._order), np.int64)
             position[places._order] = np.arange(len(places._order))  # by kind (cities first), then as listed
@@ -418,7 +418,7 @@ class KeyPlaceLabelsItem(OverlayItem):
                 kept = np.zeros_like(inside)
                 for i, k in found.items():
                     kept[i, k] = True  # the names already placed stay where they are
-                free_of_dots = ~_covered(rects, dots, width, height).reshape(left.shape)
+                free_of_dots = ~covered(rects, dots, width, height).reshape(left.shape)
                 kept[missing] = inside[missing] & free_of_dots[missing]
                 # each at the place where it hides the least of the symbols
                 symbols = obstacles[-1] if len(obstacles) > 1 else dots
@@ -453,7 +453,7 @@ class KeyPlaceLabelsItem(OverlayItem):
         boxes = units.screen_boxes(t).copy()
         boxes[:, 1] -= ECHELON_MARK_PX
         width, height = self.view_size()
-        return int(_covered(rects, boxes, width, height).sum())
+        return int(covered(rects, boxes, width, height).sum())
 
     def paint(self, p: QPainter, *args) -> None:
         t = p.transform()

@@ -16,7 +16,7 @@ from ..names import bilingual
 from ..session import Session
 from . import style
 from .annotation_editor import AnnotationEditor
-from .basemap import BasemapItem, KeyPlaceLabelsItem, LakesLayer, PlaceLabelsItem, PlacesLayer, RiversLayer
+from .basemap import BasemapItem, KeyPlaceLabelsItem, LakesLayer, PlaceLabelsItem, PlacesLayer, RiversLayer, covered
 from .events_layer import EventsLayer
 from .features_layer import FeaturesLayer
 from .fonts import ensure_fonts, label_font
@@ -422,16 +422,8 @@ class MapCanvas(QWidget):
         width = chip.full_width()
         left, top = self.width() - width - MARGIN, MARGIN
         boxes = self.units.screen_boxes(self.units.screen_transform()) if self.units.sheet is not None else _NO_RECTS
-        covered = bool(
-            len(boxes)
-            and (
-                (boxes[:, 0] < left + width)
-                & (boxes[:, 2] > left)
-                & (boxes[:, 1] < top + chip.height())
-                & (boxes[:, 3] > top)
-            ).any()
-        )
-        if chip.set_compact(covered):
+        title = np.array([[left, top, left + width, top + chip.height()]], dtype=float)
+        if chip.set_compact(bool(covered(title, boxes, self.width(), self.height())[0])):
             self._place_overlays()
 
     def _follow(self) -> None:

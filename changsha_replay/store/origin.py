@@ -52,9 +52,17 @@ class Snapshot:
         if scenario.info.time_zone != self.time_zone or self.version != FORMAT_VERSION:
             return ()  # copied times would carry the old offset; an older file has other columns
         same = {name for name in COPIED_PARTS if getattr(scenario, name) is self.parts.get(name)}
-        if "units" not in same:
+        if "tracks" in same and "units" not in same and not self._same_unit_ids(scenario):
             same.discard("tracks")  # in memory keyframes belong to units by position, in the file by id
         return tuple(name for name in COPIED_PARTS if name in same)
+
+    def _same_unit_ids(self, scenario: Scenario) -> bool:
+        """True when every unit keeps the id and position it had in the file (units edited in
+        place, e.g. renamed: the file's keyframes still belong to the same units)."""
+        read = self.parts.get("units")
+        if read is None or len(read) != len(scenario.units):
+            return False
+        return all(a.id == b.id for a, b in zip(read, scenario.units, strict=True))
 
     def intact(self) -> bool:
         """True while the file is the one read (its stamp has not changed)."""

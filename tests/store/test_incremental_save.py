@@ -229,6 +229,26 @@ def test_keyframes_are_copied_only_with_their_units(opened, tmp_path, copies):
     assert load(tmp_path / "out.sqlite", use_cache=False).same_content(reordered)
 
 
+def test_keyframes_of_units_edited_in_place_are_copied(opened, tmp_path, copies):
+    """Units renamed keep their ids and places: the file's keyframes still belong to them."""
+    scenario, _ = opened
+    units = list(scenario.units)
+    units[3] = units[3]._replace(name_en="Renamed")
+    renamed = scenario.replace(units=scenario.units.__class__(units))
+    assert set(renamed.origin.snapshot.unchanged(renamed)) == set(COPIED_PARTS) - {"units"}
+    save(renamed, tmp_path / "copied.sqlite")
+    assert "keyframe" in copies and "unit" not in copies
+    save(renamed.replace(origin=None), tmp_path / "written.sqlite")
+    assert _dump(tmp_path / "copied.sqlite") == _dump(tmp_path / "written.sqlite")
+    assert load(tmp_path / "copied.sqlite", use_cache=False).same_content(renamed)
+
+
+def test_keyframes_are_not_copied_when_a_unit_is_added_or_removed(opened, tmp_path, copies):
+    scenario, _ = opened
+    fewer = scenario.replace(units=scenario.units.__class__(list(scenario.units)[:-1]))
+    assert "tracks" not in fewer.origin.snapshot.unchanged(fewer)
+
+
 def test_a_copy_that_fails_is_written_again_from_memory(opened, tmp_path, monkeypatch):
     scenario, _ = opened
     real = writer._copy_table

@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage
 from changsha_replay.ui.map.folding import Hierarchy, Shapes, declutter, fold, overlap_fractions
 from changsha_replay.ui.map.symbols import BADGE_FILL
 from changsha_replay.ui.map.tooltips import unit_tooltip
+from changsha_replay.ui.map.units_layer import NUDGE_REACH
 
 FIT_TIME = "1942-01-05T12:00:00"
 KM_PER_DEGREE = 111.2
@@ -127,7 +128,45 @@ def test_declutter_separates_overlapping_boxes_and_leaves_the_others():
     assert not np.any(heap)  # sixty symbols on one spot cannot be spread out readably: left as they are
 
 
+def test_declutter_moves_no_box_further_than_its_reach():
+    rng = np.random.default_rng(5)
+    cx, cy = rng.uniform(0, 90, 12), rng.uniform(0, 60, 12)  # a heap: room only further out
+    hw, hh = np.full(12, 18.0), np.full(12, 14.0)
+    free = declutter(cx, cy, hw, hh, np.ones(12))
+    assert np.hypot(*free).max() > 36  # unbounded, some would go further than a width
+    ux, uy = declutter(cx, cy, hw, hh, np.ones(12), reach=36.0)
+    assert np.hypot(ux, uy).max() <= 36.0 + 1e-9
+    assert np.hypot(ux, uy).max() > 30  # and yet they make what room they can
+
+
 # -- on the map ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(1200, 800), (1000, 700)])
+@pytest.mark.parametrize("when", ["1941-12-25T12:00:00", "1942-01-05T12:00:00", "1942-01-09T12:00:00"])
+def test_every_symbol_stays_within_a_symbol_width_of_its_unit(qtbot, changsha, size, when):
+    canvas = make_canvas(qtbot, changsha, size)
+    canvas.session.seek(at(when))
+    canvas.grab()
+    lay = layout(canvas)
+    rect = canvas.units.sprite_rect[lay.idx]
+    width = np.maximum(rect[:, 2] - rect[:, 0], lay.badge_rect[:, 2] - rect[:, 0])
+    moved = np.hypot(lay.x - lay.true_x, lay.y - lay.true_y)
+    assert moved.max() > 4  # the heaps around Changsha are nudged apart …
+    assert np.all(moved <= NUDGE_REACH * width + 1.0)  # … by at most a symbol's width (and rounding)
+    assert overlap_fractions(lay.boxes).max(initial=0) <= 0.3
+
+
+def test_selecting_a_drawn_unit_does_not_reshuffle_the_symbols(canvas):
+    canvas.grab()
+    before = layout(canvas)
+    k = int(np.argmax(np.hypot(before.x - before.true_x, before.y - before.true_y)))  # a nudged one
+    canvas.session.select({canvas.scenario.units[int(before.idx[k])].id})
+    canvas.grab()
+    after = layout(canvas)
+    b, a = np.argsort(before.idx), np.argsort(after.idx)  # the selected one is painted last
+    assert np.array_equal(after.idx[a], before.idx[b])
+    assert np.array_equal(after.x[a], before.x[b]) and np.array_equal(after.y[a], before.y[b])
 
 
 @pytest.mark.parametrize("size", [(1200, 800), (860, 800)])

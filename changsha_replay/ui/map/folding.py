@@ -191,13 +191,16 @@ def declutter(
     mass: np.ndarray,
     gap: float = DECLUTTER_GAP,
     iterations: int = DECLUTTER_ITERATIONS,
+    reach: np.ndarray | float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Screen offsets that move overlapping boxes (centres ``cx``, ``cy``, half sizes) apart.
 
     Each overlapping pair is pushed apart along the line between its centres until the boxes just
-    touch, the lighter box moving more (``mass``: a selected unit stays put). The push varies
-    smoothly with the positions, so symbols drift rather than jump while units move; boxes that do
-    not overlap do not move, so the offsets fall to zero as the view zooms in and units separate.
+    touch, the lighter box moving more (``mass``). No box moves further than its ``reach`` (px)
+    from where it belongs: a symbol stays by its unit, and boxes that cannot part within that
+    overlap rather than mislead. The push varies smoothly with the positions, so symbols drift
+    rather than jump while units move; boxes that do not overlap do not move, so the offsets fall
+    to zero as the view zooms in and units separate.
 
     All pairs are pushed at once each iteration; positions and separations are complex numbers
     (x + iy). Sums use ``bincount``, not a matrix product: a threaded BLAS call on small arrays
@@ -214,10 +217,12 @@ def declutter(
     span_x, span_y = half_w[i] + half_w[j] + gap, half_h[i] + half_h[j] + gap
     share_i = mass[j] / (mass[i] + mass[j])  # how much of a pair's push each of its boxes takes
     share_j = 1.0 - share_i
-    separation = (cx[j] - cx[i]) + 1j * (cy[j] - cy[i])
-    separation[separation == 0] = _SAME_PLACE  # boxes on the same spot part in a fixed direction
-    total = np.zeros(m, complex)  # each pair's pushes so far
+    start = (cx[j] - cx[i]) + 1j * (cy[j] - cy[i])
+    start[start == 0] = _SAME_PLACE  # boxes on the same spot part in a fixed direction
+    reach = np.broadcast_to(np.asarray(reach, dtype=float), (n,))
+    offset = np.zeros(n, complex)
     for _ in range(iterations):
+        separation = start + offset[j] - offset[i]
         over_x = span_x - np.abs(separation.real)
         over_y = span_y - np.abs(separation.imag)
         hit = (over_x > DECLUTTER_TOLERANCE) & (over_y > DECLUTTER_TOLERANCE)
@@ -226,10 +231,14 @@ def declutter(
         with np.errstate(divide="ignore"):  # a pair in line across or down: the other axis decides
             scale = np.minimum(span_x / np.abs(separation.real), span_y / np.abs(separation.imag))
         push = np.where(hit, separation * (scale - 1.0), 0.0)  # move apart until the boxes just touch
-        total += push
-        move = _moves(i, j, share_i, share_j, push, n)
-        separation += move[j] - move[i]
-    offset = _moves(i, j, share_i, share_j, total, n)
+        before = offset
+        offset = offset + _moves(i, j, share_i, share_j, push, n)
+        far = np.abs(offset)
+        over = far > reach
+        if over.any():  # held at its reach, along the way it was pushed
+            offset[over] *= reach[over] / far[over]
+            if np.abs(offset - before).max() < 0.25:  # held fast: no move left to make
+                break
     return offset.real, offset.imag
 
 

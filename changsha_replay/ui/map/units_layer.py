@@ -25,7 +25,7 @@ CERTAINTY_OPACITY = np.array([1.0, 0.8, 0.62])
 CULL_MARGIN_PX = 60.0
 CROWDED = 1.5  # symbols covering the view more than this many times over: lower echelons are drawn smaller
 DECLUTTER_MAX = 200  # symbols in view up to which overlapping ones are nudged apart
-SELECTED_MASS = 1e3  # a selected unit's symbol stays where it is: the others make room
+NUDGE_REACH = 1.0  # symbol widths a symbol may be nudged from its unit's position, at most
 LEADER_MIN_PX = 4.0  # a symbol nudged further than this from its position gets a leader line
 LEADER_COLOUR = QColor(55, 65, 81, 190)
 BADGE_INSET = 1.0  # a "+n" badge sits off the frame's top right corner, this many px over its right edge,
@@ -314,13 +314,16 @@ class UnitsLayer(OverlayItem):
             if has_badge.any():  # the badge is part of the symbol
                 rect[has_badge, 0:2] = np.minimum(rect[has_badge, 0:2], badge_rect[has_badge, 0:2])
                 rect[has_badge, 2:4] = np.maximum(rect[has_badge, 2:4], badge_rect[has_badge, 2:4])
-            mass = np.where(self.selected[idx], SELECTED_MASS, 1.0)  # all alike: nobody is pushed far
+            # all alike (the selection too: selecting a unit does not reshuffle the map), and
+            # none further than about its width from its unit
+            width = rect[:, 2] - rect[:, 0]
             ux, uy = declutter(
                 px + (rect[:, 0] + rect[:, 2]) / 2,
                 py + (rect[:, 1] + rect[:, 3]) / 2,
-                (rect[:, 2] - rect[:, 0]) / 2,
+                width / 2,
                 (rect[:, 3] - rect[:, 1]) / 2,
-                mass,
+                np.ones(len(idx)),
+                reach=NUDGE_REACH * width,
             )
             x, y = np.round(px + ux), np.round(py + uy)
         boxes = self._boxes(idx, style, badge_rect, has_badge, x, y) if sheet is not None else np.zeros((0, 4))

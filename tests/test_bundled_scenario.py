@@ -38,6 +38,24 @@ def test_nine_contiguous_phases_from_the_planning_to_the_return(shipped):
     assert all(p.title_zh and p.summary_en and p.summary_zh for p in phases)
 
 
+def test_each_phase_frames_where_its_events_happen(shipped):
+    """Each phase's view holds most of its events (far-off headquarters and regional weather
+    aside) and the places its title names."""
+    places = {p.name_en.split(" (")[0]: p for p in shipped.places}
+    for phase in shipped.phases:
+        assert phase.view is not None, phase.id
+        west, south, east, north = phase.view
+
+        def inside(lat, lon):
+            return west <= lon <= east and south <= lat <= north  # noqa: B023
+
+        located = [e for e in shipped.events if phase.start <= e.time < phase.end and e.lat is not None]
+        assert sum(inside(e.lat, e.lon) for e in located) >= 0.7 * len(located), phase.id
+        for name in re.findall(r"[A-Z][a-z]+(?! River)", phase.title_en):  # places, not rivers
+            if name in places:
+                assert inside(places[name].lat, places[name].lon), (phase.id, name)
+
+
 def test_every_unit_moves_through_every_phase_at_a_plausible_pace(shipped):
     tr = shipped.tracks
     for i, unit in enumerate(shipped.units):

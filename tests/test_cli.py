@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from factories import tiny
 
-from changsha_replay.store import save
+from changsha_replay.store import FORMAT_VERSION, save
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def test_info(good):
     result, _ = run("info", good)
     assert result.returncode == 0
     assert "Tiny" in result.stdout and "units: 5" in result.stdout and "events: 4" in result.stdout
-    assert "phases: 3" in result.stdout and "format 3" in result.stdout  # saved as the current format
+    assert "phases: 3" in result.stdout and f"format {FORMAT_VERSION}" in result.stdout  # saved as the current format
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage" * 100, b"SQLite format 3\x00" + b"\x01" * 500])

@@ -198,10 +198,27 @@ def _phases(entries: list[dict], end: float) -> Phases:
     ends = [start for start, _ in rows[1:]] + [end]
     return Phases(
         Phase(
-            p["id"], start, stop, p["title_en"], p.get("title_zh", ""), p.get("summary_en", ""), p.get("summary_zh", "")
+            p["id"],
+            start,
+            stop,
+            p["title_en"],
+            p.get("title_zh", ""),
+            p.get("summary_en", ""),
+            p.get("summary_zh", ""),
+            _view(p.get("view"), f"phases.toml phase {p.get('id')!r}: view"),
         )
         for (start, p), stop in zip(rows, ends)
     )
+
+
+def _view(value: object, where: str) -> tuple[float, float, float, float] | None:
+    """A phase's view from TOML: [west, south, east, north] in degrees, or not given."""
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, int | float) for v in value)):
+        raise SourceError(f"{where}: {value!r} is not [west, south, east, north]")
+    west, south, east, north = (float(v) for v in value)
+    return west, south, east, north
 
 
 def _events(entries: list[dict], places: dict[str, Place]) -> EventLog:

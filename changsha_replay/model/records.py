@@ -91,6 +91,7 @@ class Phase(NamedTuple):
     title_zh: str
     summary_en: str = ""
     summary_zh: str = ""
+    view: tuple[float, float, float, float] | None = None  # west, south, east, north: what the map frames
 
 
 class EventUnit(NamedTuple):

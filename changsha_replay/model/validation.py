@@ -13,7 +13,7 @@ from operator import attrgetter
 import numpy as np
 
 from . import vocab
-from .records import Citation
+from .records import Citation, Phase
 from .scenario import Scenario
 from .shown import shown
 from .times import format_time
@@ -197,6 +197,19 @@ def _info(s: Scenario) -> Iterator[Problem]:
         yield Problem("scenario", "", "south/north", f"invalid map extent {south}–{north}")
 
 
+MIN_VIEW_DEG = 0.01  # a phase's view spans at least this much (about 1 km): the map's closest zoom
+
+
+def _view(p: Phase, extent: tuple[float, float, float, float]) -> Iterator[Problem]:
+    west, south, east, north = p.view or (0.0, 0.0, 0.0, 0.0)
+    if _bad_lon(west) or _bad_lon(east) or not east - west >= MIN_VIEW_DEG:
+        yield Problem("phase", repr(p.id), "view_west/view_east", f"invalid view {west}–{east}")
+    elif _bad_lat(south) or _bad_lat(north) or not north - south >= MIN_VIEW_DEG:
+        yield Problem("phase", repr(p.id), "view_south/view_north", f"invalid view {south}–{north}")
+    elif east <= extent[0] or west >= extent[2] or north <= extent[1] or south >= extent[3]:
+        yield Problem("phase", repr(p.id), "view_west", "the view lies outside the scenario's map extent")
+
+
 def _sides(s: Scenario) -> Iterator[Problem]:
     for side_id, count in Counter(side.id for side in s.sides).items():
         if count > 1:
@@ -256,6 +269,8 @@ def _phases(s: Scenario) -> Iterator[Problem]:
             yield Problem("phase", repr(p.id), "start_time", "starts at or after the scenario end")
         if not p.title_en.strip():
             yield Problem("phase", repr(p.id), "title_en", "is empty")
+        if p.view is not None:
+            yield from _view(p, info.extent)
     for phase_id, count in Counter(p.id for p in phases).items():
         if count > 1:
             yield Problem("phase", repr(phase_id), "id", f"appears {count} times")

@@ -52,7 +52,7 @@ from ..model.tracks import UnitTracks
 from ..paths import cache_dir
 from .schema import FORMAT_VERSION
 
-LAYOUT = 3  # of the cache file; bump when it changes, or when reading checks more (an entry a file earned
+LAYOUT = 4  # of the cache file; bump when it changes, or when reading checks more (an entry a file earned
 #           under weaker checks must not stand in for reading it)
 MIN_BYTES = 4 * 1024 * 1024  # smaller files load in well under a second without a cache
 MAX_ENTRIES = 8
@@ -331,7 +331,7 @@ def _decode(meta: dict, arrays: dict[str, np.ndarray]) -> Scenario:
         info=info,
         sides=tuple(Side(*x) for x in meta["sides"]),
         units=units,
-        phases=Phases(Phase(*p) for p in meta["phases"]),
+        phases=Phases(Phase(*p[:7], tuple(p[7]) if p[7] is not None else None) for p in meta["phases"]),
         events=_decode_events(meta["events"]),
         tracks=tracks,
         places=tuple(Place(*p[:8], Citation(*p[8]), p[9], p[10]) for p in meta["places"]),

@@ -147,7 +147,19 @@ TABLES: dict[str, TableSpec] = {
     ),
     "unit_source": TableSpec("unit_id", (_t("unit_id"), _t("source_key"), _t("locator"))),
     "phase": TableSpec(
-        "id", (_t("id"), _time("start_time"), _t("title_en"), _t("title_zh"), _t("summary_en"), _t("summary_zh"))
+        "id",
+        (
+            _t("id"),
+            _time("start_time"),
+            _t("title_en"),
+            _t("title_zh"),
+            _t("summary_en"),
+            _t("summary_zh"),
+            _n("view_west", True),
+            _n("view_south", True),
+            _n("view_east", True),
+            _n("view_north", True),
+        ),
     ),
     "place": TableSpec(
         "id",
@@ -432,7 +444,17 @@ class Reader:
     def _phases(self, end: float) -> Phases:
         rows = sorted(self.fetch("phase"), key=lambda r: (r[1], r[0]))
         ends = [r[1] for r in rows[1:]] + [end]
-        return Phases(Phase(pid, start, stop, *rest) for (pid, start, *rest), stop in zip(rows, ends))
+        return Phases(Phase(*r[:2], stop, *r[2:6], self._view(r[0], r[6:10])) for r, stop in zip(rows, ends))
+
+    def _view(self, phase_id: str, bounds: tuple) -> tuple[float, float, float, float] | None:
+        """A phase's view: all four bounds, or none (a problem when only some are given)."""
+        given = sum(b is not None for b in bounds)
+        if given == 0:
+            return None
+        if given < 4:
+            self._problem("phase", repr(phase_id), "view_west", "a view needs all four bounds, or none")
+            return None
+        return bounds
 
     def _events(self) -> EventLog:
         # Built column by column with C-level loops (zip, map): a scenario may hold 100,000

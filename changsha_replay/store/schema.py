@@ -11,7 +11,7 @@ from functools import cache
 
 from .sqlite_gate import using_sqlite
 
-FORMAT_VERSION = 3  # PRAGMA user_version of the files written
+FORMAT_VERSION = 4  # PRAGMA user_version of the files written
 OLDEST_VERSION = 1  # the oldest format still read
 APPLICATION_ID = int.from_bytes(b"CSRP", "big")  # PRAGMA application_id: "a Changsha Replay scenario"
 
@@ -188,6 +188,9 @@ ADDED_COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
     3: {
         "place": ("key_place INTEGER NOT NULL DEFAULT 0",),
     },
+    4: {
+        "phase": ("view_west REAL", "view_south REAL", "view_east REAL", "view_north REAL"),
+    },
 }
 
 #: What a file of an older version reads as in each column added since: SQL over its row.
@@ -213,6 +216,10 @@ STAND_INS: dict[int, dict[str, dict[str, str]]] = {
     3: {
         # a city of an older file is a key place (always named on the map)
         "place": {"key_place": "CASE WHEN kind = 'city' THEN 1 ELSE 0 END"},
+    },
+    4: {
+        # no view of its own: the map keeps what it shows
+        "phase": {"view_west": "NULL", "view_south": "NULL", "view_east": "NULL", "view_north": "NULL"},
     },
 }
 

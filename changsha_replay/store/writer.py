@@ -465,10 +465,22 @@ def _unit_source_rows(s: Scenario) -> Rows:
 
 
 def _phase_rows(s: Scenario) -> Rows:
-    columns = ("id", "start_time", "title_en", "title_zh", "summary_en", "summary_zh")
+    columns = (
+        "id",
+        "start_time",
+        "title_en",
+        "title_zh",
+        "summary_en",
+        "summary_zh",
+        "view_west",
+        "view_south",
+        "view_east",
+        "view_north",
+    )
     starts = iso_texts([p.start for p in s.phases], s.info.time_zone)
     return columns, (
-        (p.id, start, p.title_en, p.title_zh, p.summary_en, p.summary_zh) for p, start in zip(s.phases, starts)
+        (p.id, start, p.title_en, p.title_zh, p.summary_en, p.summary_zh, *(p.view or (None,) * 4))
+        for p, start in zip(s.phases, starts)
     )
 
 

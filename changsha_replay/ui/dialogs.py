@@ -23,6 +23,7 @@ OTHER_KEYS = (
     ("Enter / Backspace / Escape", "While drawing: finish, take back a corner, cancel (again: the select tool)"),
     ("Arrows / Shift+Arrows", "With an annotation selected on the map: nudge it 1 / 10 pixels (one undo step)"),
     ("Ctrl+0", "Fit the map to the scenario"),
+    ("Ctrl+Shift+F", "Frame each phase: move the map to the part each phase is about when the phase changes"),
     ("Ctrl+G", "Fold units whose symbols would cover their superior's into it, or show them all"),
     ("Ctrl+Arrows", "Pan the map (when it has focus)"),
     ("Ctrl+= / Ctrl+−", "Zoom the map in / out (when it has focus); the mouse wheel zooms too"),

@@ -129,6 +129,14 @@ class MainWindow(QMainWindow):
             "Where a unit's symbol would cover its superior's, show it inside the superior ('+N'); zoom in to separate"
         )
         self.fold_action.toggled.connect(self.map.set_folding)
+        self.frame_action = view.addAction("F&rame Each Phase")
+        self.frame_action.setCheckable(True)
+        self.frame_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.frame_action.setToolTip(
+            "Move the map to the part each phase is about when the phase changes; your own zoom holds until then"
+        )
+        self.frame_action.toggled.connect(self.map.set_frame_phases)
+        self.frame_action.setChecked(True)
         view.addSeparator()
         view.addAction("&Fit Map to Scenario", QKeySequence("Ctrl+0"), self.map.fit_scenario)
 
@@ -339,6 +347,7 @@ class MainWindow(QMainWindow):
         if rate is not None:
             self.session.set_rate_index(int(rate))
         self.fold_action.setChecked(self.settings.value("view/fold", "true") not in ("false", False, 0, "0"))
+        self.frame_action.setChecked(self.settings.value("view/framePhases", "true") not in ("false", False, 0, "0"))
         hidden = self.settings.value("view/hiddenLayers", [])
         for name in [hidden] if isinstance(hidden, str) else list(hidden or []):
             if name in self.layer_actions:
@@ -352,6 +361,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("playback/rateIndex", self.session.rate_index)
         self.settings.setValue("view/hiddenLayers", [n for n, a in self.layer_actions.items() if not a.isChecked()])
         self.settings.setValue("view/fold", self.fold_action.isChecked())
+        self.settings.setValue("view/framePhases", self.frame_action.isChecked())
         self.settings.sync()
 
     def resizeEvent(self, event) -> None:

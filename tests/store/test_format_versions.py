@@ -125,10 +125,51 @@ def edit(path, *statements):
 
 
 # -- the schema ---------------------------------------------------------------------------------
+def test_version_4_appends_a_view_to_each_phase():
+    assert FORMAT_VERSION == 4
+    v3, v4 = expected_columns(3), expected_columns(4)
+    assert expected_columns() == v4
+    assert v4["phase"] == (*v3["phase"], "view_west", "view_south", "view_east", "view_north")
+    assert {t for t in v3 if v3[t] != v4[t]} == {"phase"}
+    assert tuple(STAND_INS[4]) == ("phase",) and tuple(STAND_INS[4]["phase"]) == v4["phase"][-4:]
+
+
+def test_phase_views_are_read_and_an_older_file_has_none(tmp_path):
+    rows = rows_v2()
+    older = load(make_file(tmp_path / "v3.sqlite", 3, rows), use_cache=False)
+    assert [p.view for p in older.phases] == [None] * len(older.phases)
+    rows["phase"][0].update(view_west=112.9, view_south=28.0, view_east=113.2, view_north=28.3)
+    path = make_file(tmp_path / "v4.sqlite", 4, rows)
+    scenario = load(path, use_cache=False)
+    assert scenario.phases[0].view == (112.9, 28.0, 113.2, 28.3)
+    save(scenario.replace(origin=None), tmp_path / "again.sqlite")
+    assert load(tmp_path / "again.sqlite", use_cache=False).phases[0].view == (112.9, 28.0, 113.2, 28.3)
+    cache = ScenarioCache(tmp_path / "cache")
+    load(path, cache=cache)
+    cache.wait()
+    assert load(path, cache=cache).phases[0].view == (112.9, 28.0, 113.2, 28.3)
+
+
+@pytest.mark.parametrize(
+    "view, column, words",
+    [
+        ((112.9, 28.0, None, 28.3), "view_west", "all four bounds, or none"),
+        ((113.2, 28.0, 112.9, 28.3), "view_west/view_east", "invalid view"),
+        ((112.9, 28.3, 113.2, 28.3), "view_south/view_north", "invalid view"),
+        ((112.9, 28.0, 113.2, 95.0), "view_south/view_north", "invalid view"),
+        ((10.0, 28.0, 11.0, 28.3), "view_west", "outside the scenario's map extent"),
+        (("west", 28.0, 113.2, 28.3), "view_west", ""),
+    ],
+)
+def test_a_bad_phase_view_is_refused_naming_the_phase(tmp_path, view, column, words):
+    rows = rows_v2()
+    rows["phase"][0].update(zip(("view_west", "view_south", "view_east", "view_north"), view, strict=True))
+    problems = check(make_file(tmp_path / "v4.sqlite", 4, rows))
+    assert any(p.table == "phase" and p.column == column and words in p.message for p in problems), problems
+
+
 def test_version_3_appends_a_key_place_flag():
-    assert FORMAT_VERSION == 3
     v2, v3 = expected_columns(2), expected_columns(3)
-    assert expected_columns() == v3
     assert v3["place"] == (*v2["place"], "key_place")
     assert {t for t in v2 if v2[t] != v3[t]} == {"place"}
     assert tuple(STAND_INS[3]) == ("place",) and tuple(STAND_INS[3]["place"]) == ("key_place",)
@@ -358,11 +399,12 @@ def test_a_nan_or_null_in_a_number_column_is_refused(tmp_path):
 
 # -- newer versions -----------------------------------------------------------------------------
 def test_a_newer_version_is_refused_as_newer(tmp_path):
-    path = make_file(tmp_path / "v4.sqlite", 3, rows_v2())
-    edit(path, "PRAGMA user_version = 4")
+    newer = FORMAT_VERSION + 1
+    path = make_file(tmp_path / "newer.sqlite", FORMAT_VERSION, rows_v2())
+    edit(path, f"PRAGMA user_version = {newer}")
     with pytest.raises(ScenarioError, match="made by a newer version") as info:
         load(path, use_cache=False)
-    assert "format 4" in str(info.value)
+    assert f"format {newer}" in str(info.value)
     with pytest.raises(ScenarioError, match="made by a newer version"):
         check(path)
 

@@ -257,6 +257,20 @@ def test_folding_can_be_switched_off_from_the_view_menu_and_is_remembered(qtbot,
     assert not second.fold_action.isChecked() and not second.map.units.folding
 
 
+def test_framing_each_phase_is_on_by_default_and_remembered(qtbot, tmp_path):
+    path = str(tmp_path / "frame.ini")
+    first = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    assert first.frame_action.isChecked() and first.map.frame_phases
+    assert first.frame_action.shortcut().toString() == "Ctrl+Shift+F"
+    first.frame_action.trigger()  # off
+    assert not first.map.frame_phases
+    first.close()
+    second = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    assert not second.frame_action.isChecked() and not second.map.frame_phases
+
+
 def test_a_large_remembered_file_opens_behind_the_window_and_nothing_else_does(tmp_path):
     from changsha_replay.ui.app import BACKGROUND_OPEN_BYTES, Options, opens_behind_the_window
 

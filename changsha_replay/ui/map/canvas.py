@@ -20,6 +20,7 @@ from .basemap import BasemapItem, KeyPlaceLabelsItem, LakesLayer, PlaceLabelsIte
 from .events_layer import EventsLayer
 from .features_layer import FeaturesLayer
 from .fonts import ensure_fonts, label_font
+from .framing import Framing
 from .geo import KM_PER_DEGREE, Projection
 from .labels import TextSprites, UnitLabelsLayer, short_name
 from .scale_bar import ScaleBar
@@ -91,6 +92,9 @@ class MapCanvas(QWidget):
         # the view box fills the view, so clipping its children to it is wasted work on every frame
         self.viewbox.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, False)
         self.view.setCentralItem(self.viewbox)
+        self.framing = Framing(self.viewbox, self)
+        self.frame_phases = False  # move to each phase's view when the phase changes (View menu)
+        self._framed_phase: int | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -148,6 +152,7 @@ class MapCanvas(QWidget):
         session.selection_changed.connect(self._on_selection_changed)
         session.name_mode_changed.connect(self._on_name_mode_changed)
         session.follow_changed.connect(self._on_follow_changed)
+        session.phase_changed.connect(self._on_phase_changed)
         session.edited.connect(self._on_edited)
         self._on_scenario_changed()
 
@@ -187,6 +192,7 @@ class MapCanvas(QWidget):
 
     def center_on(self, lat: float, lon: float) -> None:
         """Move the view so that (lat, lon) is in its centre, keeping the zoom."""
+        self.framing.finish()
         x, y = self.projection.xy(lat, lon)
         centre = self.viewbox.viewRect().center()
         self.viewbox.translateBy(x=float(x) - centre.x(), y=float(y) - centre.y())
@@ -194,11 +200,39 @@ class MapCanvas(QWidget):
     def fit_scenario(self) -> None:
         """Show the scenario's extent, with room above its north edge for a symbol standing there
         (symbols rise above their position: echelon marks, HQ staffs)."""
+        self.framing.stop()
         extent = self.scenario.info.extent if self.scenario is not None else _DEFAULT_EXTENT
+        self.viewbox.setRange(self._framed(extent), padding=0)
+
+    def _framed(self, extent: tuple[float, float, float, float]) -> QRectF:
+        """The plot rectangle that shows ``extent`` (west, south, east, north) with a margin and
+        room above its north edge."""
         x0, y0, x1, y1 = self.projection.rect(extent)
         height_px = self.viewbox.height()
         headroom = (y1 - y0) * _FIT_HEADROOM_PX / max(height_px - _FIT_HEADROOM_PX, 1) if height_px > 0 else 0.0
-        self.viewbox.setRange(QRectF(x0, y0, x1 - x0, y1 - y0 + headroom), padding=0.03)
+        rect = QRectF(x0, y0, x1 - x0, y1 - y0 + headroom)
+        pad_x, pad_y = 0.03 * rect.width(), 0.03 * rect.height()
+        return rect.adjusted(-pad_x, -pad_y, pad_x, pad_y)
+
+    def set_frame_phases(self, on: bool) -> None:
+        """Frame each phase's view when the phase changes (and the current one now)."""
+        self.frame_phases = on
+        self._framed_phase = None
+        if on and self.session.clock is not None:
+            self._on_phase_changed(self.session.phase_index)
+        elif not on:
+            self.framing.stop()
+
+    def _on_phase_changed(self, index: int, animate: bool = True) -> None:
+        if index == self._framed_phase:
+            return
+        self._framed_phase = index
+        scenario = self.scenario
+        if not self.frame_phases or scenario is None or self.session.follow or not 0 <= index < len(scenario.phases):
+            return
+        view = scenario.phases[index].view
+        if view is not None:
+            self.framing.move_to(self._framed(view), animate=animate and self.isVisible())
 
     def _limit_zoom(self, extent: tuple[float, float, float, float]) -> None:
         """Zoom in to about 1 km across at most (closer shows an empty map), out to 40 times the
@@ -211,11 +245,13 @@ class MapCanvas(QWidget):
 
     def zoom_by(self, factor: float) -> None:
         """Zoom in (factor > 1) or out (factor < 1) about the centre of the view."""
+        self.framing.finish()
         if factor > 0:
             self.viewbox.scaleBy((1.0 / factor, 1.0 / factor), center=self.viewbox.viewRect().center())
 
     def pan_by(self, dx_fraction: float, dy_fraction: float) -> None:
         """Move the view by fractions of its size: +dx looks east, +dy looks north."""
+        self.framing.finish()
         rect = self.viewbox.viewRect()
         self.viewbox.translateBy(x=dx_fraction * rect.width(), y=dy_fraction * rect.height())
 
@@ -332,6 +368,9 @@ class MapCanvas(QWidget):
         self.annotator.reset()
         self._limit_zoom(scenario.info.extent)
         self.fit_scenario()
+        self._framed_phase = None
+        if self.session.clock is not None:
+            self._on_phase_changed(self.session.phase_index, animate=False)  # opens on its view
         self._on_selection_changed(self.session.selection)
         if self.session.clock is not None:
             self._on_time_changed(self.session.time)

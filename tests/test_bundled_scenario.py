@@ -51,7 +51,7 @@ def test_each_phase_frames_where_its_events_happen(shipped):
 
         located = [e for e in shipped.events if phase.start <= e.time < phase.end and e.lat is not None]
         assert sum(inside(e.lat, e.lon) for e in located) >= 0.7 * len(located), phase.id
-        for name in re.findall(r"[A-Z][a-z]+(?! River)", phase.title_en):  # places, not rivers
+        for name in re.findall(r"\b[A-Z][a-z]+\b(?! River)", phase.title_en):  # places, not rivers
             if name in places:
                 assert inside(places[name].lat, places[name].lon), (phase.id, name)
 

@@ -215,7 +215,11 @@ def _view(value: object, where: str) -> tuple[float, float, float, float] | None
     """A phase's view from TOML: [west, south, east, north] in degrees, or not given."""
     if value is None:
         return None
-    if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, int | float) for v in value)):
+    if not (
+        isinstance(value, list)
+        and len(value) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
         raise SourceError(f"{where}: {value!r} is not [west, south, east, north]")
     west, south, east, north = (float(v) for v in value)
     return west, south, east, north

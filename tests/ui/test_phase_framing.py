@@ -52,6 +52,25 @@ def test_a_manual_zoom_holds_until_the_next_phase(canvas, qtbot):
     assert fills(canvas.visible_extent(), phases[4].view)
 
 
+def test_the_users_own_pan_or_zoom_stops_the_move_where_it_is(canvas, qtbot):
+    canvas.session.seek(canvas.scenario.phases[5].start)
+    before = canvas.visible_extent()
+    qtbot.waitUntil(lambda: canvas.visible_extent() != before, timeout=1000)  # under way
+    assert canvas.framing.moving
+    canvas.viewbox.sigRangeChangedManually.emit([True, True])  # what a wheel turn or a drag emits
+    assert not canvas.framing.moving
+    held = canvas.visible_extent()
+    qtbot.wait(600)  # longer than the move would have lasted
+    assert canvas.visible_extent() == held
+
+
+def test_closing_the_scenario_stops_a_move(canvas):
+    canvas.session.seek(canvas.scenario.phases[5].start)
+    assert canvas.framing.moving
+    canvas.session.set_scenario(None)
+    assert not canvas.framing.moving
+
+
 def test_a_programmatic_move_finishes_the_framing_first(canvas):
     phases = canvas.scenario.phases
     canvas.session.seek(phases[7].start)

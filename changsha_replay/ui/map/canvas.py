@@ -325,6 +325,8 @@ class MapCanvas(QWidget):
         self._dpr = self.devicePixelRatioF()
         self.empty_hint.setVisible(scenario is None)
         self.scale_bar.setVisible(scenario is not None)  # a scale of nothing
+        self.framing.stop()  # a move under way belonged to the scenario before
+        self._framed_phase = None
         if scenario is None:
             self._index = {}
             self._branch = np.zeros(0, dtype=object)

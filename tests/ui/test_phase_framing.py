@@ -123,3 +123,17 @@ def test_the_move_between_two_views_zooms_geometrically():
     assert half.width() == pytest.approx(10) and half.height() == pytest.approx(5)
     assert half.center().x() == pytest.approx((50 + 200.5) / 2)
     assert between(a, b, 0.0) == a and between(a, b, 1.0).width() == pytest.approx(1)
+
+
+def test_unit_names_lie_wholly_on_the_map(qtbot, changsha):
+    """Zoomed to a phase, units stand by the map's edges: their names go where they can be read."""
+    canvas = make_canvas(qtbot, changsha, (820, 650))  # the map of a 1600×1000 window
+    canvas.set_frame_phases(True)
+    canvas.session.seek(canvas.scenario.phases[5].start + 16 * 3600)
+    canvas.framing.finish()
+    canvas.grab()
+    width, height = canvas.unit_labels.view_size()
+    placed = canvas.unit_labels.placement(canvas.units.screen_transform())
+    assert len(placed) >= 10
+    for _i, left, top, w, h in placed:
+        assert left >= 0 and top >= 0 and left + w <= width and top + h <= height

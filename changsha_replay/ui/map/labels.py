@@ -314,7 +314,8 @@ class UnitLabelsLayer(OverlayItem):
         rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
         allowed = (coverage.count(rects, np.repeat(own, positions, axis=0)) <= 0).reshape(-1, positions)
         allowed[:, 4] &= badge[keep] == 0  # the top right corner is the "+n" badge's
-        allowed &= (left < size[0]) & (left + w[:, None] > 0) & (top < size[1]) & (top + h[:, None] > 0)
+        # wholly on the map: a name cut by the map's edge cannot be read
+        allowed &= (left >= 0) & (left + w[:, None] <= size[0]) & (top >= 0) & (top + h[:, None] <= size[1])
         allowed[selected & ~allowed.any(axis=1), 0] = True  # a selected unit is always labelled
         candidates = np.flatnonzero(allowed.any(axis=1))  # still in priority order
         placed = [

@@ -69,7 +69,8 @@ def about_dialog(parent: QWidget | None, scenario: Scenario | None) -> QDialog:
         "<p>Replay, study and annotate a historical battle: the Third Battle of Changsha, "
         "December 1941 – January 1942.</p>",
         "<p>Built with PySide6 (Qt, LGPL-3.0), pyqtgraph (MIT), sqlite-utils (Apache-2.0), NumPy (BSD) and "
-        "milsymbol (MIT; APP-6 / MIL-STD-2525 symbols). Chinese text: WenQuanYi Micro Hei (Apache-2.0).</p>",
+        "milsymbol (MIT; APP-6 / MIL-STD-2525 symbols). Chinese text: WenQuanYi Micro Hei (Apache-2.0) "
+        "and Noto Sans CJK, Extension A subset (SIL OFL 1.1).</p>",
     ]
     if scenario is not None:
         parts.append(f"<h3>Data of “{escape(scenario.info.title_en)}”</h3><ul>")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from factories import HOUR, T0, tiny
 from map_canvas import at, make_canvas
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage
 
 SIZE = (1200, 800)
@@ -393,6 +393,44 @@ def test_hovering_reports_the_position_and_shows_the_unit(canvas, qtbot):
     unit = canvas.scenario.units[i]
     qtbot.waitUntil(lambda: unit.name_en in QToolTip.text())
     assert unit.name_zh in QToolTip.text()
+
+
+def test_a_unit_tooltip_stays_while_the_mouse_rests(canvas, qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QHelpEvent, QMouseEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    canvas.session.seek(at("1942-01-02T12:00:00"))
+    unit_id, pos = topmost_unit(canvas)
+    name = canvas.scenario.units[canvas.scenario.units.index_of(unit_id)].name_en
+    viewport = canvas.view.viewport()
+    local = canvas.view.mapFromScene(pos)
+    away = next(  # a point of the map with nothing on it
+        p
+        for p in (QPoint(x, y) for x in range(40, viewport.width(), 40) for y in range(40, viewport.height(), 40))
+        if canvas.units.unit_at(canvas.view.mapToScene(p)) is None
+        and canvas.events.event_at(canvas.view.mapToScene(p)) is None
+    )
+
+    def move(point):  # sent straight to the map: QTest's moves are lost after an earlier test's
+        move = QMouseEvent(
+            QEvent.Type.MouseMove, QPointF(point), QPointF(viewport.mapToGlobal(point)),
+            Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+        )
+        with qtbot.waitSignal(canvas.cursor_moved):
+            QApplication.sendEvent(viewport, move)
+
+    move(local)
+    qtbot.waitUntil(lambda: name in QToolTip.text() and QToolTip.isVisible())
+    # what Qt sends when the mouse has rested ~0.7 s: QGraphicsView would hide a tooltip its items lack
+    QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, local, viewport.mapToGlobal(local)))
+    qtbot.wait(500)  # Qt hides a tooltip 300 ms after it is told to
+    assert QToolTip.isVisible() and name in QToolTip.text()
+    move(away)  # nothing there: the tooltip goes and is not conjured up again
+    qtbot.waitUntil(lambda: not QToolTip.isVisible())
+    QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, away, viewport.mapToGlobal(away)))
+    qtbot.wait(500)
+    assert not QToolTip.isVisible()
 
 
 def test_the_weather_chip_shrinks_to_its_icon_over_units(canvas):

@@ -147,6 +147,7 @@ class MapCanvas(QWidget):
         scene.sigMouseClicked.connect(self._on_click)
         scene.sigMouseMoved.connect(self._on_mouse_moved)
         self.view.installEventFilter(self)
+        self.view.viewport().installEventFilter(self)  # its resting-mouse ToolTip event, below
         session.scenario_changed.connect(self._on_scenario_changed)
         session.time_changed.connect(self._on_time_changed)
         session.selection_changed.connect(self._on_selection_changed)
@@ -604,6 +605,13 @@ class MapCanvas(QWidget):
         QToolTip.showText(global_pos, text, self.view)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and watched is self.view.viewport():
+            # QGraphicsView answers a resting mouse by asking its items for a tooltip and, as none
+            # has one, hides ours about a second after it showed: the map shows its own instead
+            if self._hover is not None:
+                self._hover = None
+                self._show_tooltip(self.view.mapToScene(event.pos()))  # type: ignore[attr-defined]
+            return True
         if watched is self.view and event.type() == QEvent.Type.ShortcutOverride and self.annotator.drawing:
             key = event.key()  # type: ignore[attr-defined]
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Backspace):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QAction, QFontMetrics, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -82,7 +82,7 @@ class EventLogDock(QDockWidget):
         self.text_edit.textChanged.connect(self.proxy.set_text)
         self.kind_button = QToolButton()
         self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.kind_menu = QMenu(self.kind_button)
+        self.kind_menu = StickyMenu(self.kind_button)
         self.kind_button.setMenu(self.kind_menu)
         self.kind_actions: dict[str, QAction] = {}
         self.side_combo = QComboBox()
@@ -337,3 +337,23 @@ class EventLogDock(QDockWidget):
         self.session.seek(event.time)
         if event.lat is not None and event.lon is not None:
             self.center_requested.emit(event.lat, event.lon)
+
+
+class StickyMenu(QMenu):
+    """A menu that stays open while its check boxes are toggled, so several kinds can be chosen in
+    one visit; an item without a check box (All kinds) closes it as usual."""
+
+    def _toggles(self, action: QAction | None) -> bool:
+        if action is None or not action.isCheckable() or not action.isEnabled():
+            return False
+        action.trigger()
+        return True
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if not self._toggles(self.actionAt(event.position().toPoint())):
+            super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if not (event.key() in keys and self._toggles(self.activeAction())):
+            super().keyPressEvent(event)

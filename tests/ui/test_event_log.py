@@ -102,6 +102,26 @@ def test_kind_filter(session, dock):
     assert shown(dock.proxy) == ["e1", "e2", "e3", "e4"]
 
 
+def test_the_kind_menu_stays_open_while_several_kinds_are_toggled(session, dock, qtbot):
+    from PySide6.QtTest import QTest
+
+    session.seek(END)
+    menu = dock.kind_menu
+    menu.popup(dock.kind_button.mapToGlobal(dock.kind_button.rect().bottomLeft()))
+    qtbot.waitExposed(menu)
+    for kind in ("weather", "engagement"):  # two clicks in one visit
+        QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(dock.kind_actions[kind]).center())
+        assert menu.isVisible() and not dock.kind_actions[kind].isChecked()
+    assert shown(dock.proxy) == ["e1", "e4"] and dock.kind_button.text() == "2 of 4 kinds"
+    menu.setActiveAction(dock.kind_actions["weather"])
+    QTest.keyClick(menu, Qt.Key.Key_Space)  # and from the keyboard
+    assert menu.isVisible() and dock.kind_actions["weather"].isChecked()
+    show_all = menu.actions()[0]
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(show_all).center())
+    qtbot.waitUntil(lambda: not menu.isVisible())  # All kinds closes the menu
+    assert shown(dock.proxy) == ["e1", "e2", "e3", "e4"]
+
+
 def test_side_filter(session, dock):
     session.seek(END)
     dock.set_side("jp")

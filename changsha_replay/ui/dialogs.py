@@ -1,4 +1,4 @@
-"""Help → Keyboard Shortcuts and About, and the error dialog for files that cannot be opened."""
+"""Help → User Guide, Keyboard Shortcuts, Legend and About, and the error dialog for files that cannot be opened."""
 
 from __future__ import annotations
 
@@ -10,33 +10,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrows
 from .. import APP_NAME, __version__
 from ..model.scenario import Scenario
 from ..store import ScenarioError
-from .actions import PLAYBACK
-
-OTHER_KEYS = (
-    ("Ctrl+O", "Open a scenario"),
-    ("Ctrl+W", "Close the scenario"),
-    ("Ctrl+Q", "Quit"),
-    ("Ctrl+S / Ctrl+Shift+S", "Save / Save As (the bundled scenario is saved as a copy)"),
-    ("Ctrl+Z / Ctrl+Shift+Z, Ctrl+Y", "Undo / Redo"),
-    ("Delete", "Delete the selected annotation"),
-    ("V A P C R N T H", "Annotation tools: select, arrow, area, circle, rectangle, note, text label, freehand"),
-    ("Enter / Backspace / Escape", "While drawing: finish, take back a corner, cancel (again: the select tool)"),
-    ("Arrows / Shift+Arrows", "With an annotation selected on the map: nudge it 1 / 10 pixels (one undo step)"),
-    ("Ctrl+0", "Fit the map to the scenario"),
-    ("Ctrl+Shift+F", "Frame each phase: move the map to the part each phase is about when the phase changes"),
-    ("Ctrl+G", "Fold units whose symbols would cover their superior's into it, or show them all"),
-    ("Ctrl+Arrows", "Pan the map (when it has focus)"),
-    ("Ctrl+= / Ctrl+−", "Zoom the map in / out (when it has focus); the mouse wheel zooms too"),
-    ("F2", "The legend: what the marks on the map mean"),
-    ("?", "This list"),
-)
+from .links import route_links
 
 
 def _browser_dialog(parent: QWidget | None, title: str, html: str, size: tuple[int, int]) -> QDialog:
     dialog = QDialog(parent)
     dialog.setWindowTitle(title)
     text = QTextBrowser(dialog)
-    text.setOpenExternalLinks(True)
+    route_links(text)
     text.setHtml(html)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
     buttons.rejected.connect(dialog.reject)
@@ -55,12 +36,16 @@ def legend_dialog(parent: QWidget | None, scenario: Scenario | None, mode: str) 
 
 
 def shortcuts_dialog(parent: QWidget | None) -> QDialog:
-    rows = [(" or ".join(spec.keys), spec.tip) for spec in PLAYBACK] + list(OTHER_KEYS)
-    body = "".join(
-        f"<tr><td style='padding:2px 14px 2px 0'><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in rows
-    )
-    html = f"<h3>Keyboard shortcuts</h3><table>{body}</table>"
-    return _browser_dialog(parent, "Keyboard Shortcuts", html, (520, 460))
+    from .user_guide import shortcut_table
+
+    return _browser_dialog(parent, "Keyboard Shortcuts", f"<h3>Keyboard shortcuts</h3>{shortcut_table()}", (520, 460))
+
+
+def user_guide_dialog(parent: QWidget | None, scenario: Scenario | None, mode: str) -> QDialog:
+    """Help → User Guide: how to use the replay, the keyboard, the legend, what the bases mean."""
+    from .user_guide import user_guide_html
+
+    return _browser_dialog(parent, "Changsha Replay User Guide", user_guide_html(scenario, mode), (680, 720))
 
 
 def about_dialog(parent: QWidget | None, scenario: Scenario | None) -> QDialog:

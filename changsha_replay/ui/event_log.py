@@ -39,6 +39,7 @@ from .event_model import (
     EventTableModel,
     readable,
 )
+from .links import route_links
 from .names import bilingual, short_time
 from .orbat_model import swatch
 from .session import Session
@@ -125,7 +126,7 @@ class EventLogDock(QDockWidget):
 
         self.details = QTextBrowser()
         self.details.setReadOnly(True)
-        self.details.setOpenExternalLinks(True)
+        route_links(self.details)  # a source's address opens, or is offered to copy
 
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)

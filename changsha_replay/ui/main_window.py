@@ -150,8 +150,15 @@ class MainWindow(QMainWindow):
         play.addSeparator()
         play.addAction(self.playback["follow"])
         play.addAction(self.playback["loop"])
+        play.addSeparator()
+        self.go_to_date_action = play.addAction("Go to &Date…", QKeySequence("Ctrl+D"), self.go_to_date)
+        self.go_to_date_action.setStatusTip("Type or pick a date and time of the battle to go to")
+        self.go_to_date_action.setEnabled(False)
+        self.playback_bar.time_label.clicked.connect(self.go_to_date)
 
         help_menu = bar.addMenu("&Help")
+        guide = help_menu.addAction("&User Guide", QKeySequence.StandardKey.HelpContents, self.show_user_guide)
+        guide.setStatusTip("How to use the replay: the map, the docks, the keyboard, the legend")
         help_menu.addAction("&Keyboard Shortcuts", QKeySequence("?"), self.show_shortcuts)
         self.legend_action = help_menu.addAction("&Legend", QKeySequence("F2"), self.show_legend)
         self.legend_action.setStatusTip("What the marks on the map mean")
@@ -177,6 +184,20 @@ class MainWindow(QMainWindow):
         from .dialogs import shortcuts_dialog
 
         shortcuts_dialog(self).open()
+
+    def show_user_guide(self) -> None:
+        from .dialogs import user_guide_dialog
+
+        user_guide_dialog(self, self.session.scenario, self.session.name_mode).open()
+
+    def go_to_date(self) -> None:
+        """Playback → Go to Date: a field for a date and time of the battle."""
+        if self.session.scenario is None:
+            self.statusBar().showMessage("Open a scenario first: there is no date to go to.", 4000)
+            return
+        from .go_to_date import GoToDateDialog
+
+        GoToDateDialog(self.session, self).open()
 
     def show_legend(self) -> None:
         from .dialogs import legend_dialog
@@ -282,6 +303,7 @@ class MainWindow(QMainWindow):
     # -- reactions -----------------------------------------------------------------------
     def _on_scenario_changed(self) -> None:
         self.close_action.setEnabled(self.session.scenario is not None)
+        self.go_to_date_action.setEnabled(self.session.scenario is not None)
         self.map.fit_scenario()
         self._update_title()
 

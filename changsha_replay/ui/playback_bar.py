@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +29,17 @@ _ICONS = {
     "next_phase": QStyle.StandardPixmap.SP_MediaSeekForward,
     "end": QStyle.StandardPixmap.SP_MediaSkipForward,
 }
+
+
+class DateLabel(QLabel):
+    """The current date and time; a click asks to go to another (the window's Go to Date)."""
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
 
 
 class PlaybackBar(QWidget):
@@ -63,8 +75,10 @@ class PlaybackBar(QWidget):
         row.addSpacing(8)
         row.addWidget(self.speed)
         row.addSpacing(12)
-        self.time_label = QLabel(self)
+        self.time_label = DateLabel(self)
         self.time_label.setObjectName("timeLabel")
+        self.time_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.time_label.setToolTip("Go to a date and time (Ctrl+D)")
         font = self.time_label.font()
         font.setPointSizeF(font.pointSizeF() + 2)
         font.setBold(True)

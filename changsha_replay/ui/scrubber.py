@@ -14,6 +14,29 @@ _BANDS = (QColor("#e8e4da"), QColor("#d9d3c5"))
 _HANDLE = QColor("#b91c1c")
 _MARKS = QColor("#334155")
 _LOOP = QColor(37, 99, 235, 50)
+_TOP_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+
+
+def label_starts(bands: list[tuple[float, float]], number_widths: list[float]) -> list[float | None]:
+    """Where each phase's name starts on the timeline: 4 px into its band. A band too narrow for
+    its number has the number centred on it, and the next name starts after it; where even that
+    leaves the previous name no room for its own number, the narrow band goes unnamed (its hover
+    tooltip and, while it is current, its plate still name it)."""
+    starts: list[float | None] = []
+    free = float("-inf")  # where the next name may start: after a centred number
+    last: tuple[float, float] | None = None  # the start and number width of the last name placed
+    for (x0, x1), w in zip(bands, number_widths):
+        if x1 - x0 >= w + 7:
+            start: float | None = max(x0 + 4, free)
+        else:
+            start = (x0 + x1) / 2 - w / 2
+            if last is not None and start - last[0] < last[1] + 6:
+                start = None
+        if start is not None:
+            free = start + w + 6 if x1 - x0 < w + 7 else float("-inf")
+            last = (start, w)
+        starts.append(start)
+    return starts
 
 
 class Scrubber(QWidget):
@@ -143,17 +166,38 @@ class Scrubber(QWidget):
         font.setPointSizeF(max(font.pointSizeF() - 1, 7))
         painter.setFont(font)
         current = self.session.phase_index
-        for i, phase in enumerate(scenario.phases):
-            x0, x1 = self._x_of(phase.start), self._x_of(phase.end)
+        metrics = painter.fontMetrics()
+        bands = [(self._x_of(p.start), self._x_of(p.end)) for p in scenario.phases]
+        mode = self.session.name_mode
+        labels = [f"{i + 1} {bilingual(p.title_en, p.title_zh, mode)}" for i, p in enumerate(scenario.phases)]
+        starts = label_starts(bands, [metrics.horizontalAdvance(str(i + 1)) for i in range(len(bands))])
+        painter.setPen(QColor("#44403c"))
+        for i, (x0, x1) in enumerate(bands):
             band = QRectF(x0, track.top(), x1 - x0, track.height())
             painter.fillRect(band, _BANDS[i % 2].darker(108) if i == current else _BANDS[i % 2])
-            label = f"{i + 1} {bilingual(phase.title_en, phase.title_zh, self.session.name_mode)}"
-            text_rect = band.adjusted(4, 3, -3, -track.height() / 2)
-            metrics = painter.fontMetrics()
-            painter.setPen(QColor("#44403c"))
-            if metrics.horizontalAdvance(str(i + 1)) + 6 < band.width():
-                elided = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(text_rect.width()))
-                painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, elided)
+        top = track.top() + 3
+        height = track.height() / 2 - 3
+        plate = None
+        if 0 <= current < len(bands):  # the current phase is always named, over its neighbours if need be
+            x0, x1 = bands[current]
+            width = min(metrics.horizontalAdvance(labels[current]) + 8, max(x1 - x0, track.width() * 0.3))
+            left = min(max(x0 + 0.5, track.left()), track.right() - width)
+            plate = QRectF(left, top - 1, width, metrics.height() + 2)
+        for i, start in enumerate(starts):
+            if start is None or i == current or (plate is not None and plate.left() - 2 <= start < plate.right()):
+                continue
+            end = next((s for s in starts[i + 1 :] if s is not None), track.right() + 4) - 4
+            if plate is not None and start < plate.left():
+                end = min(end, plate.left() - 4)
+            elided = metrics.elidedText(labels[i], Qt.TextElideMode.ElideRight, int(end - start))
+            if not elided.startswith(f"{i + 1} "):  # too narrow for "5 R…": the number alone
+                elided = str(i + 1)
+            if metrics.horizontalAdvance(str(i + 1)) <= end - start:
+                painter.drawText(QRectF(start, top, end - start, height), _TOP_LEFT, elided)
+        if plate is not None:
+            painter.fillRect(plate, _BANDS[current % 2].darker(108))
+            elided = metrics.elidedText(labels[current], Qt.TextElideMode.ElideRight, int(plate.width() - 8))
+            painter.drawText(plate.adjusted(4, 1, -4, 0), _TOP_LEFT, elided)
         loop = self.session.clock.loop if self.session.clock else None
         if loop is not None:
             x0, x1 = self._x_of(loop[0]), self._x_of(loop[1])

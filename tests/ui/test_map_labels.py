@@ -226,6 +226,22 @@ def test_zoom_stops_at_a_kilometre(canvas):
     assert min(rect.width(), rect.height()) * KM_PER_DEGREE == pytest.approx(1.0, rel=0.05)
 
 
+@pytest.mark.parametrize("size", [(1200, 800), (1600, 400), (500, 900)])
+def test_zoom_out_stops_at_twice_the_battle_in_any_window_shape(canvas, qtbot, size):
+    canvas.resize(*size)
+    qtbot.waitUntil(lambda: abs(canvas.viewbox.width() / canvas.viewbox.height() - size[0] / size[1]) < 0.2)
+    x0, y0, x1, y1 = canvas.projection.rect(canvas.scenario.info.extent)
+    canvas.fit_scenario()  # the whole battle fits, whatever the shape
+    rect = canvas.viewbox.viewRect()
+    assert rect.left() <= x0 and rect.right() >= x1 and rect.top() <= y0 and rect.bottom() >= y1
+    for _ in range(40):
+        canvas.zoom_by(1 / 3)
+    rect = canvas.viewbox.viewRect()
+    assert rect.width() >= 1.5 * (x1 - x0) or rect.height() >= 1.5 * (y1 - y0)  # it did zoom out …
+    fits = min(rect.width() / (x1 - x0), rect.height() / (y1 - y0))
+    assert fits <= 2.02  # … until twice the battle fits the window, and no farther
+
+
 def test_in_a_small_map_the_key_places_come_before_the_phases_and_keep_clear_of_the_overlays(canvas, qtbot):
     canvas.resize(456, 465)
     canvas.session.seek(parse_time("1942-01-05T12:00:00+08:00"))  # phase 6 names places near Changsha

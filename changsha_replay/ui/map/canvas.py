@@ -93,6 +93,8 @@ class MapCanvas(QWidget):
         self.viewbox.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, False)
         self.view.setCentralItem(self.viewbox)
         self.framing = Framing(self.viewbox, self)
+        self._limit_extent: tuple[float, float, float, float] | None = None
+        self.viewbox.sigResized.connect(lambda _vb: self._limit_zoom())
         self.frame_phases = False  # move to each phase's view when the phase changes (View menu)
         self._framed_phase: int | None = None
         layout = QVBoxLayout(self)
@@ -235,14 +237,21 @@ class MapCanvas(QWidget):
         if view is not None:
             self.framing.move_to(self._framed(view), animate=animate and self.isVisible())
 
-    def _limit_zoom(self, extent: tuple[float, float, float, float]) -> None:
-        """Zoom in to about 1 km across at most (closer shows an empty map), out to 40 times the
-        scenario's larger side (a zoom-out limit of twice the extent fights the fit, which needs
-        more of one axis in a window of another shape: left for later)."""
-        x0, y0, x1, y1 = self.projection.rect(extent)
+    def _limit_zoom(self, extent: tuple[float, float, float, float] | None = None) -> None:
+        """Zoom in to about 1 km across at most (closer shows an empty map), out to twice the
+        scenario's extent (farther shows a blob). Twice in the window's shape: a wide window may
+        show more of the east-west axis than twice the extent's width, as the fit needs it to, and
+        the limits follow the window when it is resized."""
+        if extent is not None:
+            self._limit_extent = extent
+        elif self._limit_extent is None:
+            return
+        x0, y0, x1, y1 = self.projection.rect(self._limit_extent)
         km = MIN_VIEW_KM / KM_PER_DEGREE
-        farthest = 40 * max(x1 - x0, y1 - y0, km)
-        self.viewbox.setLimits(minXRange=km, minYRange=km, maxXRange=farthest, maxYRange=farthest)
+        width, height = max(x1 - x0, km), max(y1 - y0, km)
+        aspect = max(self.viewbox.width(), 1.0) / max(self.viewbox.height(), 1.0)  # pixels wide per pixel high
+        across = 2 * max(width, height * aspect)
+        self.viewbox.setLimits(minXRange=km, minYRange=km, maxXRange=across, maxYRange=across / aspect)
 
     def zoom_by(self, factor: float) -> None:
         """Zoom in (factor > 1) or out (factor < 1) about the centre of the view."""

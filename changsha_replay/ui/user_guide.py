@@ -77,7 +77,9 @@ def user_guide_html(scenario: Scenario | None, mode: str = "en") -> str:
             "zooms, dragging pans. When the phase changes the map moves to the part of the battle that "
             "phase is about (View → Frame Each Phase); a zoom of your own holds until the next phase. "
             "Symbols that would overlap fold into their superior (<b>+N</b>) or are nudged at most one "
-            "symbol width, with a thin line to a dot at the unit's true position. View → Names shows "
+            "symbol width, with a thin line to a dot at the unit's true position. The key places, those "
+            "of the phase and of the current events, the selected units, the units of the current "
+            "events and the encircled ones are named first. View → Names shows "
             "names in English, 中文 or both.</p>",
             head("docks"),
             "<p>The <b>order of battle</b> (left) lists sides, armies, divisions and regiments with "

@@ -96,10 +96,31 @@ def test_unit_labels_never_overlap_each_other_or_other_symbols(canvas, mode):
             drawn, sx, sy, _styles = units.screen_positions(units.sceneTransform())
             boxes = units.symbol_boxes(drawn, sx, sy)
             for i, (x, y, w, h) in zip(labels.shown, labels.last_rects):
+                if labels.featured[i]:  # what the moment is about is named over other symbols if need be
+                    continue
                 for j, (x0, y0, x1, y1) in zip(drawn, boxes):
                     if j != i:
                         assert not (x < x1 and x0 < x + w and y < y1 and y0 < y + h), (mode, when, i, j)
     assert seen > 100
+
+
+@pytest.mark.parametrize(
+    ("when", "units"),
+    [
+        ("1942-01-09T12:00:00", ["jp-3-div", "jp-6-div", "cn-20-army", "cn-58-army"]),  # the ring, its event
+        ("1942-01-05T12:00:00", ["jp-3-div"]),  # stopped at Dongshan
+    ],
+)
+def test_the_units_of_the_current_events_and_the_encircled_are_labelled(canvas, when, units):
+    canvas.session.seek(parse_time(when + "+08:00"))
+    canvas.grab()
+    labels = canvas.unit_labels
+    for unit_id in units:
+        i = canvas.scenario.units.index_of(unit_id)
+        assert labels.featured[i], unit_id
+        if canvas.units.drawn_mask()[i]:  # not folded into a superior at this zoom
+            assert i in labels.shown, unit_id
+    assert label_rect_overlaps(labels.last_rects) == 0
 
 
 def test_lower_echelons_are_labelled_only_when_zoomed_in(canvas):

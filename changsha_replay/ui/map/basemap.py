@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
+from ...model.featured import EVENT_SHOWN
 from ...model.records import Event, Feature, Phase, Place
 from ..names import bilingual
 from . import style
@@ -253,7 +254,6 @@ class PlacesLayer(StaticLayer):
         return self._sprites[self.kinds[i]].pixmap(self.texts[i])
 
 
-EVENT_SHOWN = 12 * 3600.0  # an event without an end is current this long (as on the map)
 
 
 def _names_of(place: Place) -> list[str]:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QLabel, QToolTip, QV
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
 from ...model import Scenario, vocab
+from ...model.featured import FeaturedUnits
 from ..names import bilingual
 from ..session import Session
 from . import style
@@ -94,6 +95,7 @@ class MapCanvas(QWidget):
         self.view.setCentralItem(self.viewbox)
         self.framing = Framing(self.viewbox, self)
         self._limit_extent: tuple[float, float, float, float] | None = None
+        self._featured: FeaturedUnits | None = None  # the units the moment is about, named first
         self.viewbox.sigResized.connect(lambda _vb: self._limit_zoom())
         self.frame_phases = False  # move to each phase's view when the phase changes (View menu)
         self._framed_phase: int | None = None
@@ -339,6 +341,7 @@ class MapCanvas(QWidget):
         self._framed_phase = None
         if scenario is None:
             self._index = {}
+            self._featured = None
             self._branch = np.zeros(0, dtype=object)
             self._parent = np.zeros(0, np.int64)
             self.units.set_units(None, *(np.zeros(0, np.int64),) * 4)
@@ -373,6 +376,7 @@ class MapCanvas(QWidget):
         self.places.set_story(scenario.phases, scenario.events)
         self.basemap.invalidate()
         self.events.set_events(scenario.events, self.projection, self._dpr)
+        self._featured = FeaturedUnits(scenario.events, self._index, len(scenario.units))
         self.trails.set_tracks(scenario.tracks, self.projection, side, colours)
         self._weather_events = [e for e in scenario.events if e.kind == "weather"]
         self._weather_times = np.array([e.time for e in self._weather_events], dtype=float)
@@ -432,6 +436,8 @@ class MapCanvas(QWidget):
         self.units.set_state(self._x, state.lat, state.strength, state.status, certainty)
         if self.places.set_time(t):  # other places matter now
             self.key_place_labels.update()
+        if self._featured is not None:
+            self.unit_labels.set_featured(self._featured.at(t, state.status))
         self.unit_labels.invalidate()
         self.place_labels.update()  # place names keep clear of the units where they are now
         self.events.set_time(t)

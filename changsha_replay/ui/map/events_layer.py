@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
+from ...model.featured import EVENT_SHOWN
 from ...model.records import Event
 from .geo import Projection, device_points
 from .overlay import OverlayItem
@@ -25,7 +26,7 @@ MARKED_KINDS: dict[str, QColor] = {
     "breakout": QColor(161, 98, 7),
 }
 GLYPH = 24.0  # px, diameter of a marker
-SHOWN_WITHOUT_END = 12 * 3600.0  # an event without an end is shown this long after it happens
+SHOWN_WITHOUT_END = EVENT_SHOWN  # an event without an end is shown this long after it happens
 INK = QColor(31, 41, 55)
 
 

@@ -228,6 +228,7 @@ class UnitLabelsLayer(OverlayItem):
         self.height = np.zeros(0)
         self.rank = np.zeros(0, np.int64)  # echelon rank: 0 = largest
         self.limit = np.zeros(0)  # km/px up to which the label shows
+        self.featured = np.zeros(0, bool)  # named right after the selected units: what the moment is about
         self.km_per_px = 1.0
         self.reserved = np.zeros((0, 4))  # screen rects (left, top, right, bottom) kept free of labels
         # more of them under a view transform (the annotations' texts); the same array while unchanged
@@ -248,7 +249,15 @@ class UnitLabelsLayer(OverlayItem):
         self.rank = np.array([order.index(e) if e in order else len(order) for e in echelons], dtype=np.int64)
         self.limit = np.array([ECHELON_LABEL_SCALE.get(e, 0.1) for e in echelons], dtype=float)
         self._was_shown = np.zeros(len(texts), bool)
+        self.featured = np.zeros(len(texts), bool)
         self.invalidate()
+
+    def set_featured(self, featured: np.ndarray) -> None:
+        """The units of the current events and the encircled ones (model.featured): labelled
+        before all but the selected, at any zoom, over other symbols where they must be."""
+        if len(featured) == len(self.texts) and not np.array_equal(featured, self.featured):
+            self.featured = featured
+            self.invalidate()
 
     def invalidate(self) -> None:
         """What is labelled changed (positions, selection, texts): place the labels again."""
@@ -281,7 +290,9 @@ class UnitLabelsLayer(OverlayItem):
             return []
         drawn, sx, sy, styles = units.screen_positions(transform)
         # labels by zoom (lower echelons only when zoomed in), never for units drawn as dots
-        keep = np.flatnonzero(units.selected[drawn] | ((self.limit[drawn] >= self.km_per_px) & (styles != DOT)))
+        featured_now = self.featured if len(self.featured) == len(units.selected) else np.zeros_like(units.selected)
+        first = units.selected[drawn] | featured_now[drawn]  # at any zoom, even drawn as dots
+        keep = np.flatnonzero(first | ((self.limit[drawn] >= self.km_per_px) & (styles != DOT)))
         if len(keep) == 0:
             return []
         # symbols (with their echelon marks and strength bars) are obstacles for labels
@@ -294,10 +305,11 @@ class UnitLabelsLayer(OverlayItem):
         coverage = Coverage(np.concatenate(kept_free), *size)
         idx = drawn[keep]
         selected = units.selected[idx]
-        order = np.lexsort((idx, ~self._was_shown[idx], self.rank[idx], ~selected))
+        featured = featured_now[idx]
+        order = np.lexsort((idx, ~self._was_shown[idx], self.rank[idx], ~featured, ~selected))
         if len(order) > MAX_CANDIDATES:  # crowded: the first candidate per screen cell, by priority
             order = thin_to_cells(sx[keep], sy[keep], order, 48.0, 16.0)[:MAX_CANDIDATES]
-        keep, idx, selected = keep[order], idx[order], selected[order]
+        keep, idx, selected, featured = keep[order], idx[order], selected[order], featured[order]
         own, px, py, fk = boxes[keep], sx[keep], sy[keep], f[keep]
         w, h = self.width[idx], self.height[idx]
         mid_x = px + (fk[:, 0] + fk[:, 2]) / 2
@@ -313,6 +325,13 @@ class UnitLabelsLayer(OverlayItem):
         positions = left.shape[1]
         rects = np.stack((left, top, left + w[:, None], top + h[:, None]), axis=-1).reshape(-1, 4)
         allowed = (coverage.count(rects, np.repeat(own, positions, axis=0)) <= 0).reshape(-1, positions)
+        crowded = np.flatnonzero(featured & ~allowed.any(axis=1))
+        if len(crowded):  # what the moment is about is named over other symbols, never over the
+            # key places' names, the overlays or the annotations' texts
+            free = (obstacles,) if obstacles is not None else ()
+            others = Coverage(np.concatenate((self.reserved.reshape(-1, 4), *free)).reshape(-1, 4), *size)
+            loose = rects.reshape(-1, positions, 4)[crowded].reshape(-1, 4)
+            allowed[crowded] = (others.count(loose) <= 0).reshape(-1, positions)
         allowed[:, 4] &= badge[keep] == 0  # the top right corner is the "+n" badge's
         # wholly on the map: a name cut by the map's edge cannot be read
         allowed &= (left >= 0) & (left + w[:, None] <= size[0]) & (top >= 0) & (top + h[:, None] <= size[1])

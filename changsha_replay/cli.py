@@ -1,4 +1,5 @@
-"""Command line: ``changsha-replay [SCENARIO]``, ``validate FILE…``, ``info FILE``, ``build SRC OUT``.
+"""Command line: ``changsha-replay [SCENARIO]``, ``validate FILE…``, ``info FILE``, ``build SRC OUT``,
+``new OUT --title … --units CSV --keyframes CSV …``.
 
 The model and the store (numpy, sqlite-utils) are imported where they are used: opening the app
 loads them in ``ui.app.run``, with the garbage collector off during start-up.
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from .model.scenario import Scenario
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("validate", "info", "build")
+COMMANDS = ("validate", "info", "build", "new")
 
 
 def _error(message: str) -> None:
@@ -109,6 +110,59 @@ def cmd_build(source: str, output: str) -> int:
     return EXIT_OK
 
 
+def cmd_new(ns: argparse.Namespace) -> int:
+    """A new scenario file from CSV and GeoJSON tables; exit 2, writing nothing, on any bad input."""
+    from .authoring.tables import TableError, new_scenario
+    from .model.validation import validate
+    from .store import ScenarioError, save
+
+    output = Path(ns.output)
+    if output.exists() and not ns.force:
+        _error(f"{output}: exists (--force replaces it)")
+        return EXIT_USAGE
+    features = []
+    for spec in ns.features:
+        path, _colon, kind = spec.rpartition(":") if ":" in Path(spec).name else (spec, "", "")
+        features.append((Path(path), kind or None))
+    try:
+        scenario = new_scenario(
+            ns.title,
+            Path(ns.units),
+            Path(ns.keyframes),
+            sides=Path(ns.sides) if ns.sides else None,
+            events=Path(ns.events) if ns.events else None,
+            places=Path(ns.places) if ns.places else None,
+            features=features,
+        )
+    except TableError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except RecursionError:
+        _error("a GeoJSON geometry nested too deeply")
+        return EXIT_USAGE
+    problems = validate(scenario)
+    if problems:
+        files = {
+            "unit": ns.units,
+            "side": ns.sides or ns.units,
+            "keyframe": ns.keyframes,
+            "event": ns.events,
+            "event_unit": ns.events,
+            "place": ns.places,
+        }
+        file = files.get(problems[0].table)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        _error(f"{Path(file).name + ': ' if file else ''}{problems[0]}{more}")
+        return EXIT_USAGE
+    try:
+        save(scenario, output)
+    except ScenarioError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    print(f"{output}: {len(scenario.units)} units, {len(scenario.tracks)} keyframes, {len(scenario.events)} events")
+    return EXIT_OK
+
+
 def _tool_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="changsha-replay", description=f"{APP_NAME} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +173,20 @@ def _tool_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build a scenario file from a source folder")
     p.add_argument("source")
     p.add_argument("output")
+    p = sub.add_parser("new", help="make a scenario file from CSV and GeoJSON tables (README: Make your own scenario)")
+    p.add_argument("output", help="the scenario file to write")
+    p.add_argument("--title", required=True)
+    p.add_argument(
+        "--units", required=True, metavar="CSV", help="id,parent_id,side_id,name_en,name_zh,echelon,branch,commander_en"
+    )
+    p.add_argument(
+        "--keyframes", required=True, metavar="CSV", help="unit_id,time,lat,lon,strength,status,certainty,source"
+    )
+    p.add_argument("--sides", metavar="CSV", help="id,name_en,name_zh,colour (default: from the units' side ids)")
+    p.add_argument("--events", metavar="CSV", help="id,time,kind,title_en,text_en,lat,lon,units,source")
+    p.add_argument("--places", metavar="CSV|GEOJSON", help="id,name_en,name_zh,lat,lon,kind, or GeoJSON points")
+    p.add_argument("--features", nargs="*", default=[], metavar="GEOJSON[:KIND]", help="rivers, lakes, roads …")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     return parser
 
 
@@ -133,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_validate(ns.files)
         if ns.command == "info":
             return cmd_info(ns.file)
+        if ns.command == "new":
+            return cmd_new(ns)
         return cmd_build(ns.source, ns.output)
     return run_app(args)
 

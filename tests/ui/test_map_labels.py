@@ -113,6 +113,8 @@ def test_unit_labels_never_overlap_each_other_or_other_symbols(canvas, mode):
 )
 def test_the_units_of_the_current_events_and_the_encircled_are_labelled(canvas, when, units):
     canvas.session.seek(parse_time(when + "+08:00"))
+    phase = canvas.scenario.phases[canvas.session.phase_index]
+    canvas.viewbox.setRange(canvas._framed(phase.view), padding=0)  # as the window frames the phase
     canvas.grab()
     labels = canvas.unit_labels
     for unit_id in units:

@@ -93,7 +93,7 @@ def test_destroyed_and_encircled_units_are_styled(qapp, bundled):
     session.set_scenario(bundled)
     model = OrbatModel(session)
     changes, _ = record_changes(model)
-    session.seek(parse_time("1942-01-09T00:00:00+08:00"))
+    session.seek(parse_time("1942-01-09T12:00:00+08:00"))  # the 6th Division surrounded at Fulinpu
     assert cell(model, "jp-40-div-kamekawa-regt", STATUS) == "Destroyed"
     assert cell(model, "jp-40-div-kamekawa-regt", NAME, Qt.ItemDataRole.FontRole).strikeOut()
     assert cell(model, "jp-40-div-kamekawa-regt", NAME, Qt.ItemDataRole.ForegroundRole) is not None

@@ -388,7 +388,10 @@ def _places(path: Path, sources: _Sources) -> tuple[Place, ...]:
         for where, props, geometry in _geojson_features(path):
             if geometry.get("type") != "Point":
                 raise TableError(f"{where}: a place is a Point, not a {shown(geometry.get('type'), 20)}")
-            lon, lat = (geometry.get("coordinates") or [None, None])[:2]
+            point = geometry.get("coordinates")
+            if not (isinstance(point, list) and len(point) in (2, 3) and all(_is_real(v) for v in point)):
+                raise TableError(f"{where}: a place's coordinates must be [lon, lat] in degrees")
+            lon, lat = point[:2]
             row = {k: str(v).strip() for k, v in props.items() if isinstance(v, str | int | float)}
             row.setdefault("name_en", row.get("name", ""))
             row.update(lat=str(lat), lon=str(lon))
@@ -498,12 +501,16 @@ def _extent(
 
 def _positions(coordinates: object) -> Iterator[tuple[float, float]]:
     """The [lon, lat] pairs of nested GeoJSON coordinates (what is no pair is left to validation)."""
-    if (
-        isinstance(coordinates, list)
-        and len(coordinates) >= 2
-        and all(isinstance(v, int | float) for v in coordinates[:2])
-    ):
-        yield float(coordinates[0]), float(coordinates[1])
+    if isinstance(coordinates, list) and len(coordinates) >= 2 and all(_is_real(v) for v in coordinates[:2]):
+        try:
+            yield float(coordinates[0]), float(coordinates[1])
+        except OverflowError:  # a whole number too large for a float: validation names it
+            return
     elif isinstance(coordinates, list):
         for part in coordinates:
             yield from _positions(part)
+
+
+def _is_real(value: object) -> bool:
+    """A JSON number (not a true/false)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -403,7 +403,11 @@ def _positions_problem(positions: list) -> str | None:
 
 def geometry_problem(geometry: object) -> str | None:
     """Why a value is not a GeoJSON geometry in WGS84 degrees (None when it is one)."""
-    if not isinstance(geometry, dict) or geometry.get("type") not in _GEOMETRY_TYPES:
+    if (
+        not isinstance(geometry, dict)
+        or not isinstance(geometry.get("type"), str)
+        or geometry["type"] not in _GEOMETRY_TYPES
+    ):
         return "not a GeoJSON geometry (Point, LineString, Polygon or Multi-)"
     depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}[
         geometry["type"]

@@ -182,3 +182,44 @@ def test_the_readme_example_tables_make_a_valid_scenario(tmp_path):
     s = load(out, use_cache=False)
     assert {u.id for u in s.units} >= {"cn-10-army", "jp-3-div", "jp-6-div"} and len(s.events) >= 10
     assert all(src.title for src in s.sources) and not any(src.title.startswith("keyframes.csv") for src in s.sources)
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "Point", "coordinates": "x"},
+        {"type": "Point", "coordinates": [1]},
+        {"type": "Point", "coordinates": 5},
+        {"type": "Point", "coordinates": {"a": 1}},
+        {"type": "Point", "coordinates": ["112", "28"]},
+        {"type": "Point", "coordinates": [True, 28]},
+        {"type": ["x"], "coordinates": [112, 28]},
+    ],
+)
+def test_hostile_geojson_places_exit_2_without_a_traceback(tables, capsys, geometry):
+    place = {"type": "Feature", "properties": {"id": "p", "name": "P"}, "geometry": geometry}
+    (tables / "places.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [place]}))
+    assert _new(tables, tables / "out.sqlite", "--places", str(tables / "places.geojson")) == 2
+    err = capsys.readouterr().err
+    assert "places.geojson feature 1" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": ["x"], "coordinates": [[112, 28], [113, 29]]},
+        {"type": "LineString", "coordinates": [[10**400, 28], [113, 29]]},
+    ],
+)
+def test_hostile_geojson_features_exit_2_without_a_traceback(tables, capsys, geometry):
+    feature = {"type": "Feature", "properties": {"kind": "river"}, "geometry": geometry}
+    (tables / "f.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    assert _new(tables, tables / "out.sqlite", "--features", str(tables / "f.geojson")) == 2
+    err = capsys.readouterr().err
+    assert "feature" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_an_offset_beyond_23_59_is_named(tables, capsys):
+    (tables / "keyframes.csv").write_text(KEYFRAMES.replace("1942-01-01T00:00+08:00", "1942-01-01T00:00+08:60", 1))
+    assert _new(tables, tables / "out.sqlite") == 2
+    assert "keyframes.csv row 1, column 'time'" in capsys.readouterr().err

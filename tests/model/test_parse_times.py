@@ -38,6 +38,8 @@ def test_many_times_parse_as_one_by_one(cases):
         "1942-01-05 06:30 +08:00",
         "1942-01-05T06:30+08:00 ",
         "１９４２-01-05T06:30+08:00",  # digits, but not ASCII ones
+        "1942-01-05T06:30+08:60",  # an offset beyond 23:59
+        "1942-01-05T06:30+08:00\x00",  # numpy would drop the NUL
     ],
 )
 def test_anything_else_sends_the_caller_one_by_one(text):

@@ -41,6 +41,7 @@ def test_f1_opens_the_user_guide_with_keys_legend_and_bases(window, qtbot):
         assert words in text
     assert "novel: the novel's narrative only" in text  # the bases, as the interface names them
     assert "9th War Zone" in text  # the legend is the open scenario's
+    dialog.reject()  # a window-modal dialog left open would take the next test's mouse
 
 
 def test_ctrl_d_goes_to_a_typed_date_within_the_battle(window, qtbot):

@@ -291,7 +291,7 @@ class UnitLabelsLayer(OverlayItem):
         drawn, sx, sy, styles = units.screen_positions(transform)
         # labels by zoom (lower echelons only when zoomed in), never for units drawn as dots
         featured_now = self.featured if len(self.featured) == len(units.selected) else np.zeros_like(units.selected)
-        first = units.selected[drawn] | featured_now[drawn]  # at any zoom, even drawn as dots
+        first = units.selected[drawn] | (featured_now[drawn] & (styles != DOT))  # at any zoom; a dot stays a dot
         keep = np.flatnonzero(first | ((self.limit[drawn] >= self.km_per_px) & (styles != DOT)))
         if len(keep) == 0:
             return []

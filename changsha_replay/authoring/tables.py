@@ -63,7 +63,7 @@ def sidc(identity: str, echelon: str, branch: str) -> str:
 
 
 def rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """The data rows of a CSV file with ``required`` columns, numbered from 1 (``where(path, n)``
+    """The data rows of a CSV file with ``required`` columns, numbered from 1 (``row_name(path, n)``
     names one in a message). A cell of a short row is None; csv refuses a cell longer than
     131,072 characters."""
     name = path.name
@@ -96,7 +96,7 @@ def rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, s
             raise TableError(f"{name}: no rows (a CSV file with a header row is expected)")
 
 
-def where(path: Path, n: int) -> str:
+def row_name(path: Path, n: int) -> str:
     """A row of a table, as messages name it: ``units.csv row 3``."""
     return f"{path.name} row {n}"
 
@@ -104,7 +104,7 @@ def where(path: Path, n: int) -> str:
 def _cells(path: Path, required: Sequence[str]) -> Iterator[tuple[str, dict[str, str]]]:
     """The rows of a small table with each cell stripped (None, for a short row's, is "")."""
     for n, row in rows(path, required):
-        yield where(path, n), {k: (v or "").strip() for k, v in row.items() if k is not None}
+        yield row_name(path, n), {k: (v or "").strip() for k, v in row.items() if k is not None}
 
 
 def _number(row: dict[str, str], key: str, where: str, *, optional: bool = False) -> float | None:
@@ -167,7 +167,7 @@ class _Times:
     def parse(self, text: str, path: Path, n: int, key: str) -> float:
         """The time in row ``n`` of a table."""
         value = self.seen.get(text)
-        return value if value is not None else self._parse(text, f"{where(path, n)}, column {key!r}")
+        return value if value is not None else self._parse(text, f"{row_name(path, n)}, column {key!r}")
 
     def _parse(self, text: str, place: str) -> float:
         value = self.seen.get(text)
@@ -281,17 +281,17 @@ def _tracks(path: Path, order: OrderOfBattle, times: _Times, sources: _Sources) 
     """Keyframes, read column by column: each column is converted in one numpy pass, and only a
     column that fails is walked row by row to name the culprit."""
     columns: dict[str, list[str]] = {k: [] for k in KEYFRAMES_CSV}
-    extra: dict[str, list[str]] = {"interpolate": []}
+    holds: list[str] = []  # the optional interpolate column
     for _n, r in rows(path, KEYFRAMES_CSV):
         for key, cells in columns.items():
             cells.append(r[key] or "")
-        extra["interpolate"].append(r.get("interpolate") or "1")
+        holds.append(r.get("interpolate") or "1")
     count = len(columns["unit_id"])
     index = {u.id: i for i, u in enumerate(order)}
     unit_index = np.array([index.get(u.strip(), -1) for u in columns["unit_id"]], np.int64)
     for n in np.flatnonzero(unit_index < 0)[:1].tolist():
         unit = shown(columns["unit_id"][n], 40)
-        raise TableError(f"{where(path, n + 1)}, column 'unit_id': no unit {unit!r} in the units")
+        raise TableError(f"{row_name(path, n + 1)}, column 'unit_id': no unit {unit!r} in the units")
     time = parse_times(columns["time"])  # all at once; one by one only to name a bad one
     if time is None:
         time = np.array([times.parse(t.strip(), path, n, "time") for n, t in enumerate(columns["time"], 1)], float)
@@ -300,7 +300,7 @@ def _tracks(path: Path, order: OrderOfBattle, times: _Times, sources: _Sources) 
     lat, lon, strength = (_numbers(columns[k], path, k) for k in ("lat", "lon", "strength"))
     status = _codes(columns["status"], path, "status", vocab.STATUSES, None)
     certainty = _codes(columns["certainty"], path, "certainty", vocab.CERTAINTIES, "estimated")
-    interpolate = np.array([v.strip() != "0" for v in extra["interpolate"]], bool)
+    interpolate = np.array([v.strip() != "0" for v in holds], bool)
     citations: dict[Citation, int] = {}
     by_text: dict[str, int] = {}
     citation = np.empty(count, np.int32)
@@ -334,7 +334,7 @@ def _numbers(cells: list[str], path: Path, key: str) -> np.ndarray:
     except ValueError:
         bad = np.array([n for n, v in enumerate(cells) if not _is_number(v)], np.int64)
     for n in bad[:1].tolist():
-        raise TableError(f"{where(path, n + 1)}, column {key!r}: not a finite number: {shown(cells[n], 40)!r}")
+        raise TableError(f"{row_name(path, n + 1)}, column {key!r}: not a finite number: {shown(cells[n], 40)!r}")
     return values
 
 
@@ -353,7 +353,7 @@ def _codes(cells: list[str], path: Path, key: str, allowed: Sequence[str], defau
     out = np.array([codes.get(c.strip(), -1) for c in cells], np.int8)
     for n in np.flatnonzero(out < 0)[:1].tolist():
         raise TableError(
-            f"{where(path, n + 1)}, column {key!r}: {shown(cells[n], 40)!r} is not one of {', '.join(allowed)}"
+            f"{row_name(path, n + 1)}, column {key!r}: {shown(cells[n], 40)!r} is not one of {', '.join(allowed)}"
         )
     return out
 

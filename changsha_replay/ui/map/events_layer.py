@@ -26,7 +26,6 @@ MARKED_KINDS: dict[str, QColor] = {
     "breakout": QColor(161, 98, 7),
 }
 GLYPH = 24.0  # px, diameter of a marker
-SHOWN_WITHOUT_END = EVENT_SHOWN  # an event without an end is shown this long after it happens
 INK = QColor(31, 41, 55)
 
 
@@ -145,7 +144,7 @@ class EventsLayer(OverlayItem):
         lon = np.array([e.lon for e in chosen], dtype=float)
         self.x, self.y = proj.xy(lat, lon)
         self.start = np.array([e.time for e in chosen], dtype=float)
-        self.end = np.array([e.end if e.end is not None else e.time + SHOWN_WITHOUT_END for e in chosen], dtype=float)
+        self.end = np.array([e.end if e.end is not None else e.time + EVENT_SHOWN for e in chosen], dtype=float)
         self.kind = np.array([kinds.index(e.kind) for e in chosen], dtype=np.int64)
         self.current = np.zeros(len(chosen), bool)
         if self._pixmap is None or dpr != self._dpr:
